@@ -1,0 +1,115 @@
+/** Cloud account kinds. A KUBERNETES account is one cluster. */
+export const PROVIDERS = ['AWS', 'AZURE', 'GCP', 'KUBERNETES', 'OTHER'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export interface Organization {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface CloudAccount {
+  id: string;
+  organizationId: string;
+  name: string;
+  type: Provider;
+  /** The provider's own account / subscription / project id. */
+  accountRef: string;
+  /** For clusters: where the cluster runs (e.g. AWS for EKS). */
+  k8sProvider: string;
+  region: string;
+  owner: string;
+  version: string;
+  deleted: boolean;
+  createdAt: Date;
+}
+
+/** Inclusive range of whole UTC days, as ISO `YYYY-MM-DD` strings. */
+export interface DayRange {
+  start: string;
+  end: string;
+}
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+/** Filters shared by expenses, breakdown and summary; every list is ANDed, values within ORed. */
+export interface ExpenseFilter {
+  cloudAccountIds?: string[];
+  providers?: Provider[];
+  resourceTypes?: string[];
+  regions?: string[];
+  services?: string[];
+  owners?: string[];
+  /** A tag with no value matches any resource that has the key. */
+  tags?: { key: string; value?: string | null }[];
+  nameContains?: string;
+}
+
+export type ExpenseOrderField = 'COST' | 'NAME';
+export type SortDirection = 'ASC' | 'DESC';
+
+/** One resource's cost over a range, with its dimensions. */
+export interface ExpenseRow {
+  resourceId: string;
+  cloudResourceId: string;
+  cloudAccountId: string;
+  provider: Provider;
+  name: string;
+  resourceType: string;
+  region: string;
+  service: string;
+  owner: string;
+  tags: Tag[];
+  cost: number;
+  firstSeen: Date;
+  lastSeen: Date;
+  /** The exact value the list is sorted by (cost as decimal text, or the name), for cursors. */
+  sortKey: string;
+}
+
+export interface ExpensePage {
+  rows: ExpenseRow[];
+  totalCount: number;
+  totalCost: number;
+  hasNextPage: boolean;
+}
+
+/** The cost of a cluster split by what it was spent on (US dollars). */
+export interface K8sCostBreakdown {
+  cpu: number;
+  ram: number;
+  gpu: number;
+  /** Node cost charged in full whose cpu/ram/gpu split was not possible. */
+  nodeUnsplit: number;
+  storage: number;
+  /** null: no network byte counters arrived, so network cost is unknown (not zero). */
+  network: number | null;
+  loadBalancer: number;
+  management: number;
+  /** The part of cpu + ram + gpu no container claimed; included in those, not extra. */
+  idle: number;
+  total: number;
+}
+
+export const BREAKDOWN_DIMENSIONS = [
+  'PROVIDER',
+  'CLOUD_ACCOUNT',
+  'RESOURCE_TYPE',
+  'REGION',
+  'SERVICE',
+  'OWNER',
+  'K8S_CLUSTER',
+  'TAG',
+] as const;
+export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
+
+/** A cost of one dimension value on one day. */
+export interface BreakdownCell {
+  date: string;
+  key: string;
+  name: string;
+  cost: number;
+}

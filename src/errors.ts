@@ -1,0 +1,24 @@
+/** Stable codes a client can branch on; they become GraphQL `extensions.code`. */
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'CONFLICT';
+
+/** A failure the caller caused or can act on; anything else is an internal error. */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Bad input, naming the argument (GraphQL path like `range.end`) that is wrong. */
+export function badInput(argument: string, message: string): DomainError {
+  return new DomainError('BAD_USER_INPUT', `${argument}: ${message}`, { argument });
+}
+
+export function notFound(what: string, id: string): DomainError {
+  return new DomainError('NOT_FOUND', `${what} ${JSON.stringify(id)} not found`, { id });
+}

@@ -1,0 +1,385 @@
+import type { ExpenseListQuery, ExpenseReader, LastExpense } from '../domain/ports';
+import type {
+  BreakdownCell,
+  BreakdownDimension,
+  DayRange,
+  ExpenseFilter,
+  ExpensePage,
+  ExpenseRow,
+  K8sCostBreakdown,
+  Provider,
+} from '../domain/model';
+import { addDays, fromClickHouseTime } from '../domain/days';
+import type { Db, Params } from './db';
+import { accountFilterSql, needsResourceColumns, resourceFilterSql } from './expense-filter.sql';
+
+// Money is summed as Decimal128(10): exact (0.1 + 0.2 = 0.3) and independent of the order in
+// which parallel threads add, so cursors over cost never skip or repeat a row between pages.
+const money = (column: string) => `sum(toDecimal128(${column}, 10) * sign)`;
+
+/** The organization's cloud accounts, deleted ones included (their cost history stays). */
+const ORG_ACCOUNTS = `SELECT id FROM {db:Identifier}.cloud_accounts FINAL WHERE organization_id = {org:String}`;
+
+/** Resource dimensions joined with their cloud account, scoped to the organization and filtered. */
+function dimsSql(filter: ExpenseFilter): { sql: string; params: Params } {
+  const where = resourceFilterSql(filter);
+  return {
+    sql: `
+      SELECT r.id AS id, r.cloud_account_id AS cloud_account_id, r.cloud_resource_id AS cloud_resource_id,
+             r.name AS name, r.resource_type AS resource_type, r.region AS region, r.service AS service,
+             r.owner AS owner, r.tags AS tags, r.first_seen AS first_seen, r.last_seen AS last_seen,
+             ca.type AS provider, ca.name AS account_name
+      FROM {db:Identifier}.resources AS r FINAL
+      INNER JOIN (SELECT id, type, name FROM {db:Identifier}.cloud_accounts FINAL
+                  WHERE organization_id = {org:String}) AS ca ON ca.id = r.cloud_account_id
+      WHERE r.organization_id = {org:String} AND ${where.sql}`,
+    params: where.params,
+  };
+}
+
+/** Half-open time bounds of an inclusive day range, as DateTime parameters. */
+function rangeParams(from: string, to: string, prefix = ''): Params {
+  return { [`${prefix}from`]: `${from} 00:00:00`, [`${prefix}until`]: `${addDays(to, 1)} 00:00:00` };
+}
+
+interface ListRow {
+  id: string;
+  cloud_account_id: string;
+  cloud_resource_id: string;
+  name: string;
+  resource_type: string;
+  region: string;
+  service: string;
+  owner: string;
+  tags: Record<string, string>;
+  first_seen: string;
+  last_seen: string;
+  provider: Provider;
+  cost: number;
+  cost_key: string;
+  total_count: string | number;
+  total_cost: number;
+}
+
+const K8S_SUMS = `
+  toFloat64(${money('cpu_cost')}) AS cpu, toFloat64(${money('ram_cost')}) AS ram,
+  toFloat64(${money('gpu_cost')}) AS gpu, toFloat64(${money('node_unsplit_cost')}) AS node_unsplit,
+  toFloat64(${money('storage_cost')}) AS storage,
+  if(sumIf(sign, network_cost IS NULL) > 0, NULL, toFloat64(${money('ifNull(network_cost, 0)')})) AS network,
+  toFloat64(${money('load_balancer_cost')}) AS load_balancer, toFloat64(${money('management_cost')}) AS management,
+  toFloat64(${money('idle_cost')}) AS idle, toFloat64(${money('total_cost')}) AS total`;
+
+interface K8sSumRow {
+  key: string;
+  cpu: number;
+  ram: number;
+  gpu: number;
+  node_unsplit: number;
+  storage: number;
+  network: number | null;
+  load_balancer: number;
+  management: number;
+  idle: number;
+  total: number;
+}
+
+function toBreakdown(row: K8sSumRow): K8sCostBreakdown {
+  return {
+    cpu: row.cpu,
+    ram: row.ram,
+    gpu: row.gpu,
+    nodeUnsplit: row.node_unsplit,
+    storage: row.storage,
+    network: row.network,
+    loadBalancer: row.load_balancer,
+    management: row.management,
+    idle: row.idle,
+    total: row.total,
+  };
+}
+
+/** The read side of the cost store: each method is one parameterised query, scoped in SQL. */
+export class ClickHouseExpenseReader implements ExpenseReader {
+  constructor(private readonly db: Db) {}
+
+  async list(q: ExpenseListQuery): Promise<ExpensePage> {
+    const dims = dimsSql(q.filter);
+    const sortColumn = q.orderBy.field === 'COST' ? 'cost_dec' : 'name';
+    const direction = q.orderBy.direction === 'ASC' ? 'ASC' : 'DESC';
+    const params: Params = {
+      ...dims.params,
+      ...rangeParams(q.range.start, q.range.end),
+      org: q.organizationId,
+      limit: q.first + 1,
+    };
+    let cursor = '1';
+    if (q.after) {
+      const valueType = q.orderBy.field === 'COST' ? 'Decimal128(10)' : 'String';
+      const beyond = direction === 'DESC' ? '<' : '>';
+      cursor = `(${sortColumn} ${beyond} {c_value:${valueType}}
+                 OR (${sortColumn} = {c_value:${valueType}} AND id > {c_id:String}))`;
+      params.c_value = String(q.after.value);
+      params.c_id = q.after.resourceId;
+    }
+    // Totals are window aggregates over the whole filtered set, computed before the cursor
+    // condition, so every page carries them and the list stays one query.
+    const sql = `
+      WITH dims AS (${dims.sql}),
+      costs AS (
+        SELECT resource_id, ${money('cost')} AS cost_dec
+        FROM {db:Identifier}.expenses
+        WHERE date >= {from:DateTime('UTC')} AND date < {until:DateTime('UTC')}
+          AND cloud_account_id IN (${ORG_ACCOUNTS})
+        GROUP BY resource_id
+        HAVING sum(sign) > 0
+      ),
+      ranked AS (
+        SELECT d.*, c.cost_dec AS cost_dec,
+               count() OVER () AS total_count, sum(c.cost_dec) OVER () AS total_cost_dec
+        FROM costs AS c INNER JOIN dims AS d ON d.id = c.resource_id
+      )
+      SELECT id, cloud_account_id, cloud_resource_id, name, resource_type, region, service, owner, tags,
+             toString(first_seen) AS first_seen, toString(last_seen) AS last_seen, provider,
+             toFloat64(cost_dec) AS cost, toString(cost_dec) AS cost_key,
+             total_count, toFloat64(total_cost_dec) AS total_cost
+      FROM ranked
+      WHERE ${cursor}
+      ORDER BY ${sortColumn} ${direction}, id ASC
+      LIMIT {limit:UInt32}`;
+    const rows = await this.db.query<ListRow>(sql, params);
+    const page = rows.slice(0, q.first);
+    let totalCount = rows[0] ? Number(rows[0].total_count) : 0;
+    let totalCost = rows[0] ? rows[0].total_cost : 0;
+    if (!rows[0] && q.after) {
+      // Past the last row the window has nothing to ride on; totals need their own query.
+      ({ totalCount, totalCost } = await this.totals(q, dims));
+    }
+    return {
+      rows: page.map((row) => toExpenseRow(row, q.orderBy.field)),
+      totalCount,
+      totalCost,
+      hasNextPage: rows.length > q.first,
+    };
+  }
+
+  private async totals(
+    q: ExpenseListQuery,
+    dims: { sql: string; params: Params },
+  ): Promise<{ totalCount: number; totalCost: number }> {
+    const rows = await this.db.query<{ total_count: string; total_cost: number }>(
+      `WITH dims AS (${dims.sql})
+       SELECT count() AS total_count, toFloat64(sum(cost_dec)) AS total_cost FROM (
+         SELECT resource_id, ${money('cost')} AS cost_dec FROM {db:Identifier}.expenses
+         WHERE date >= {from:DateTime('UTC')} AND date < {until:DateTime('UTC')}
+           AND cloud_account_id IN (${ORG_ACCOUNTS})
+           AND resource_id IN (SELECT id FROM dims)
+         GROUP BY resource_id HAVING sum(sign) > 0)`,
+      { ...dims.params, ...rangeParams(q.range.start, q.range.end), org: q.organizationId },
+    );
+    return { totalCount: Number(rows[0]?.total_count ?? 0), totalCost: rows[0]?.total_cost ?? 0 };
+  }
+
+  async breakdown(
+    organizationId: string,
+    from: string,
+    to: string,
+    by: BreakdownDimension,
+    tagKey: string | undefined,
+    filter: ExpenseFilter,
+  ): Promise<BreakdownCell[]> {
+    const params: Params = { ...rangeParams(from, to), org: organizationId };
+    const k8sOnly = by === 'K8S_CLUSTER' ? `AND d.provider = 'KUBERNETES'` : '';
+    let join: string;
+    let key: string;
+    let name: string;
+    const accountLevel = ['PROVIDER', 'CLOUD_ACCOUNT', 'K8S_CLUSTER'].includes(by) && !needsResourceColumns(filter);
+    if (accountLevel) {
+      // Only account columns are needed: join the few accounts instead of every resource.
+      const where = accountFilterSql(filter);
+      Object.assign(params, where.params);
+      join = `(SELECT id, id AS cloud_account_id, type AS provider, name AS account_name
+               FROM {db:Identifier}.cloud_accounts AS ca FINAL
+               WHERE organization_id = {org:String} AND ${where.sql}) AS d ON d.id = e.cloud_account_id`;
+    } else {
+      const dims = dimsSql(filter);
+      Object.assign(params, dims.params);
+      join = `(${dims.sql}) AS d ON d.id = e.resource_id`;
+    }
+    switch (by) {
+      case 'PROVIDER':
+        [key, name] = ['d.provider', 'd.provider'];
+        break;
+      case 'CLOUD_ACCOUNT':
+      case 'K8S_CLUSTER':
+        [key, name] = ['d.cloud_account_id', 'd.account_name'];
+        break;
+      case 'RESOURCE_TYPE':
+        [key, name] = ['d.resource_type', 'd.resource_type'];
+        break;
+      case 'REGION':
+        [key, name] = ['d.region', 'd.region'];
+        break;
+      case 'SERVICE':
+        [key, name] = ['d.service', 'd.service'];
+        break;
+      case 'OWNER':
+        [key, name] = ['d.owner', 'd.owner'];
+        break;
+      case 'TAG':
+        params.tag_key = tagKey ?? '';
+        [key, name] = ['d.tags[{tag_key:String}]', 'd.tags[{tag_key:String}]'];
+        break;
+    }
+    const rows = await this.db.query<{ day: string; key: string; name: string; cost: number }>(
+      `SELECT toString(toDate(e.date)) AS day, ${key} AS key, any(${name}) AS name,
+              toFloat64(sum(toDecimal128(e.cost, 10) * e.sign)) AS cost
+       FROM {db:Identifier}.expenses AS e
+       INNER JOIN ${join}
+       WHERE e.date >= {from:DateTime('UTC')} AND e.date < {until:DateTime('UTC')}
+         AND e.cloud_account_id IN (${ORG_ACCOUNTS}) ${k8sOnly}
+       GROUP BY day, key
+       HAVING sum(e.sign) > 0
+       ORDER BY day, key`,
+      params,
+    );
+    return rows.map((row) => ({ date: row.day, key: row.key, name: row.name, cost: row.cost }));
+  }
+
+  async summary(
+    organizationId: string,
+    range: DayRange,
+    previous: DayRange,
+    filter: ExpenseFilter,
+  ): Promise<{ provider: Provider; current: number; previous: number }[]> {
+    const params: Params = {
+      ...rangeParams(range.start, range.end),
+      ...rangeParams(previous.start, previous.end, 'p_'),
+      org: organizationId,
+    };
+    let join: string;
+    if (needsResourceColumns(filter)) {
+      const dims = dimsSql(filter);
+      Object.assign(params, dims.params);
+      join = `(${dims.sql}) AS d ON d.id = e.resource_id`;
+    } else {
+      const where = accountFilterSql(filter);
+      Object.assign(params, where.params);
+      join = `(SELECT id, type AS provider FROM {db:Identifier}.cloud_accounts AS ca FINAL
+               WHERE organization_id = {org:String} AND ${where.sql}) AS d ON d.id = e.cloud_account_id`;
+    }
+    const value = 'toDecimal128(e.cost, 10) * e.sign';
+    const rows = await this.db.query<{ provider: Provider; current: number; previous: number }>(
+      `SELECT d.provider AS provider,
+              toFloat64(sumIf(${value}, e.date >= {from:DateTime('UTC')})) AS current,
+              toFloat64(sumIf(${value}, e.date < {p_until:DateTime('UTC')})) AS previous
+       FROM {db:Identifier}.expenses AS e
+       INNER JOIN ${join}
+       WHERE ((e.date >= {from:DateTime('UTC')} AND e.date < {until:DateTime('UTC')})
+           OR (e.date >= {p_from:DateTime('UTC')} AND e.date < {p_until:DateTime('UTC')}))
+         AND e.cloud_account_id IN (${ORG_ACCOUNTS})
+       GROUP BY provider
+       ORDER BY provider`,
+      params,
+    );
+    return rows;
+  }
+
+  async lastExpenses(
+    organizationId: string,
+    resourceIds: readonly string[],
+    upTo: string,
+  ): Promise<Map<string, LastExpense>> {
+    if (resourceIds.length === 0) return new Map();
+    const rows = await this.db.query<{ resource_id: string; date: string; cost: number }>(
+      `SELECT resource_id, toString(max(day)) AS date, toFloat64(argMax(cost_dec, day)) AS cost FROM (
+         SELECT resource_id, toDate(date) AS day, ${money('cost')} AS cost_dec
+         FROM {db:Identifier}.expenses
+         WHERE cloud_account_id IN (${ORG_ACCOUNTS}) AND resource_id IN {ids:Array(String)}
+           AND date < {until:DateTime('UTC')}
+         GROUP BY resource_id, day HAVING sum(sign) > 0)
+       GROUP BY resource_id`,
+      { org: organizationId, ids: resourceIds, until: `${addDays(upTo, 1)} 00:00:00` },
+    );
+    return new Map(rows.map((row) => [row.resource_id, { date: row.date, cost: row.cost }]));
+  }
+
+  async k8sCosts(
+    organizationId: string,
+    resourceIds: readonly string[],
+    range: DayRange,
+  ): Promise<Map<string, K8sCostBreakdown>> {
+    return this.k8sSums(organizationId, 'resource_id', resourceIds, range);
+  }
+
+  async k8sClusterCosts(
+    organizationId: string,
+    clusterIds: readonly string[],
+    range: DayRange,
+  ): Promise<Map<string, K8sCostBreakdown>> {
+    return this.k8sSums(organizationId, 'cloud_account_id', clusterIds, range);
+  }
+
+  private async k8sSums(
+    organizationId: string,
+    keyColumn: 'resource_id' | 'cloud_account_id',
+    ids: readonly string[],
+    range: DayRange,
+  ): Promise<Map<string, K8sCostBreakdown>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.query<K8sSumRow>(
+      `SELECT {key:Identifier} AS key, ${K8S_SUMS}
+       FROM {db:Identifier}.k8s_cost_breakdown
+       WHERE cloud_account_id IN (${ORG_ACCOUNTS}) AND {key:Identifier} IN {ids:Array(String)}
+         AND date >= {from:DateTime('UTC')} AND date < {until:DateTime('UTC')}
+       GROUP BY key HAVING sum(sign) > 0`,
+      { org: organizationId, key: keyColumn, ids, ...rangeParams(range.start, range.end) },
+    );
+    return new Map(rows.map((row) => [row.key, toBreakdown(row)]));
+  }
+
+  async k8sDailyCosts(
+    organizationId: string,
+    clusterIds: readonly string[],
+    range: DayRange,
+  ): Promise<Map<string, { date: string; costs: K8sCostBreakdown; provisional: boolean }[]>> {
+    const result = new Map<string, { date: string; costs: K8sCostBreakdown; provisional: boolean }[]>();
+    if (clusterIds.length === 0) return result;
+    const rows = await this.db.query<K8sSumRow & { day: string; provisional: number }>(
+      `SELECT cloud_account_id AS key, toString(toDate(date)) AS day, ${K8S_SUMS},
+              sum(provisional * sign) > 0 AS provisional
+       FROM {db:Identifier}.k8s_cost_breakdown
+       WHERE cloud_account_id IN (${ORG_ACCOUNTS}) AND cloud_account_id IN {ids:Array(String)}
+         AND date >= {from:DateTime('UTC')} AND date < {until:DateTime('UTC')}
+       GROUP BY key, day HAVING sum(sign) > 0
+       ORDER BY key, day`,
+      { org: organizationId, ids: clusterIds, ...rangeParams(range.start, range.end) },
+    );
+    for (const row of rows) {
+      const list = result.get(row.key) ?? [];
+      list.push({ date: row.day, costs: toBreakdown(row), provisional: Boolean(Number(row.provisional)) });
+      result.set(row.key, list);
+    }
+    return result;
+  }
+}
+
+function toExpenseRow(row: ListRow, field: ExpenseListQuery['orderBy']['field']): ExpenseRow {
+  return {
+    resourceId: row.id,
+    cloudResourceId: row.cloud_resource_id,
+    cloudAccountId: row.cloud_account_id,
+    provider: row.provider,
+    name: row.name,
+    resourceType: row.resource_type,
+    region: row.region,
+    service: row.service,
+    owner: row.owner,
+    tags: Object.entries(row.tags)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, value]) => ({ key, value })),
+    cost: row.cost,
+    firstSeen: fromClickHouseTime(row.first_seen),
+    lastSeen: fromClickHouseTime(row.last_seen),
+    sortKey: field === 'COST' ? row.cost_key : row.name,
+  };
+}
