@@ -111,5 +111,6 @@ export interface BreakdownCell {
   date: string;
   key: string;
   name: string;
-  cost: number;
+  /** Exact decimal text (summed as Decimal128 in ClickHouse). */
+  cost: string;
 }

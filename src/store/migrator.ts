@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { toClickHouseTime } from '../domain/days';
+import { packageRoot } from '../package-root';
 import type { Db } from './db';
 
 /** A numbered migration file: `0001_name.sql`, statements separated by `;` at a line end. */
@@ -14,15 +15,6 @@ export interface Migration {
 // or from source under ts-jest (src/store); tsc does not copy .sql files.
 const MIGRATIONS_DIR = path.join(packageRoot(__dirname), 'src', 'store', 'migrations');
 
-function packageRoot(from: string): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${from}`);
-    dir = parent;
-  }
-  return dir;
-}
 
 /** Reads the numbered `.sql` files shipped beside this module, in order. */
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {

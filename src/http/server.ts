@@ -1,0 +1,86 @@
+import http from 'node:http';
+import type { Logger } from '../logger';
+import { addDays, formatDay } from '../domain/days';
+import type { GraphQLHandler } from './graphql.handler';
+import { renderGraphiQLPage, serveGraphiQLAsset } from './graphiql';
+import type { ExampleQuery } from './examples';
+
+/** A dependency /readyz checks; `ok` false makes the service not ready. */
+export type ReadinessCheck = () => Promise<{ name: string; ok: boolean }>;
+
+export interface HttpServerOptions {
+  logger: Logger;
+  /** Absent in roles that serve no API (worker, scheduler): they answer health routes only. */
+  graphql?: GraphQLHandler;
+  examples?: ExampleQuery[];
+  /** Pre-filled in GraphiQL's headers editor (the demo token in `serve --demo`). */
+  graphiqlHeaders?: Record<string, string>;
+  readiness: ReadinessCheck[];
+}
+
+/** The service's HTTP surface: /graphql (+ GraphiQL and its assets), /healthz, /readyz. */
+export function createHttpServer(options: HttpServerOptions): http.Server {
+  const { logger } = options;
+  return http.createServer((req, res) => {
+    const started = performance.now();
+    route(options, req, res)
+      .catch((error: unknown) => {
+        logger.error({ err: error, method: req.method, url: req.url }, 'request failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal server error');
+      })
+      .finally(() => {
+        logger.debug(
+          { method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) },
+          'http request',
+        );
+      });
+  });
+}
+
+async function route(options: HttpServerOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = req.method ?? 'GET';
+  if (url.pathname === '/healthz') {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    return;
+  }
+  if (url.pathname === '/readyz') {
+    const results = await Promise.all(
+      options.readiness.map((check) => check().catch(() => ({ name: 'unknown', ok: false }))),
+    );
+    const ok = results.every((result) => result.ok);
+    res
+      .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ ready: ok, checks: Object.fromEntries(results.map((r) => [r.name, r.ok])) }));
+    return;
+  }
+  if (options.graphql && url.pathname.startsWith('/graphiql/assets/') && (method === 'GET' || method === 'HEAD')) {
+    if (await serveGraphiQLAsset(url.pathname, res)) return;
+  }
+  if (options.graphql && url.pathname === '/graphql') {
+    const wantsPage = method === 'GET' && !url.searchParams.has('query') && (req.headers.accept ?? '').includes('text/html');
+    if (wantsPage) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(graphiqlPage(options));
+      return;
+    }
+    await options.graphql.handle(req, res, url);
+    return;
+  }
+  if (options.graphql && url.pathname === '/' && method === 'GET') {
+    res.writeHead(302, { location: '/graphql' }).end();
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+}
+
+function graphiqlPage(options: HttpServerOptions): string {
+  // Example variables cover the last 30 whole days, so the tabs answer with data when run.
+  const yesterday = addDays(formatDay(new Date()), -1);
+  const range = { start: addDays(yesterday, -29), end: yesterday };
+  return renderGraphiQLPage({
+    endpoint: '/graphql',
+    defaultHeaders: options.graphiqlHeaders ?? { Authorization: 'Bearer <your API token>' },
+    examples: (options.examples ?? []).map((example) => ({ ...example, variables: { range } })),
+  });
+}

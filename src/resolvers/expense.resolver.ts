@@ -1,0 +1,66 @@
+import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { K8sCostBreakdown } from '../domain/model';
+import type { ExpenseService } from '../services/expense.service';
+import { CloudAccount, Expense, ExpenseConnection, K8sCosts, LastExpense } from '../schema/types';
+import { ExpensesArgs } from '../schema/inputs';
+import type { GraphQLContext } from './context';
+
+/** `expenses` and the per-row fields of Expense (batched through DataLoader). */
+@Resolver(() => Expense)
+export class ExpenseResolver {
+  constructor(private readonly expenseService: ExpenseService) {}
+
+  @Query(() => ExpenseConnection, { description: 'Resources with their cost over the range, cloud and Kubernetes alike.' })
+  async expenses(@Ctx() ctx: GraphQLContext, @Args(() => ExpensesArgs) args: ExpensesArgs): Promise<ExpenseConnection> {
+    const { range, filter, orderBy, first, after } = args;
+    const page = await this.expenseService.list(ctx.viewer.organizationId, {
+      range: { start: range.start, end: range.end },
+      filter,
+      orderBy,
+      first,
+      after,
+    });
+    return {
+      totalCount: page.totalCount,
+      totalCost: page.totalCost,
+      range: page.range,
+      edges: page.rows.map((row, i) => ({
+        cursor: page.cursors[i] as string,
+        node: Object.assign(new Expense(), row, {
+          id: `${row.resourceId}@${page.range.start}..${page.range.end}`,
+          range: page.range,
+        }),
+      })),
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: after !== undefined && after !== null,
+        startCursor: page.cursors[0] ?? null,
+        endCursor: page.endCursor,
+      },
+    };
+  }
+
+  @FieldResolver(() => CloudAccount)
+  async cloudAccount(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<CloudAccount> {
+    const account = await ctx.loaders.cloudAccount.load(expense.cloudAccountId);
+    if (!account) throw new Error(`expense ${expense.resourceId} refers to a missing cloud account`);
+    return account;
+  }
+
+  @FieldResolver(() => LastExpense, {
+    nullable: true,
+    description: 'The newest day with a cost for this resource, up to the end of the range.',
+  })
+  async lastExpense(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<LastExpense | null> {
+    return ctx.loaders.lastExpense.load({ id: expense.resourceId, group: expense.range.end });
+  }
+
+  @FieldResolver(() => K8sCosts, {
+    nullable: true,
+    description: 'The Kubernetes breakdown over the range: set for cluster rows, null for cloud rows.',
+  })
+  async k8sCosts(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<K8sCostBreakdown | null> {
+    if (expense.provider !== 'KUBERNETES') return null;
+    return ctx.loaders.k8sCostsByResource.load({ id: expense.resourceId, group: expense.range });
+  }
+}

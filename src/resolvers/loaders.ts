@@ -1,0 +1,65 @@
+import DataLoader from 'dataloader';
+import type { CloudAccount, DayRange, K8sCostBreakdown } from '../domain/model';
+import type { LastExpense } from '../domain/ports';
+import type { Services } from './services';
+
+/**
+ * A loader whose keys carry a group (a range, a day) besides the id: one batch makes one query
+ * per distinct group, which in practice is one, since a page asks for one range.
+ */
+function groupedLoader<Group, Value>(
+  groupKey: (group: Group) => string,
+  fetch: (group: Group, ids: readonly string[]) => Promise<Map<string, Value>>,
+): DataLoader<{ id: string; group: Group }, Value | null, string> {
+  return new DataLoader(
+    async (keys) => {
+      const groups = new Map<string, { group: Group; ids: Set<string> }>();
+      for (const key of keys) {
+        const name = groupKey(key.group);
+        const entry = groups.get(name) ?? { group: key.group, ids: new Set<string>() };
+        entry.ids.add(key.id);
+        groups.set(name, entry);
+      }
+      const results = new Map<string, Map<string, Value>>();
+      await Promise.all(
+        [...groups.entries()].map(async ([name, { group, ids }]) => {
+          results.set(name, await fetch(group, [...ids]));
+        }),
+      );
+      return keys.map((key) => results.get(groupKey(key.group))?.get(key.id) ?? null);
+    },
+    { cacheKeyFn: (key) => `${groupKey(key.group)}|${key.id}` },
+  );
+}
+
+const rangeKey = (range: DayRange) => `${range.start}..${range.end}`;
+
+/** Per-request batching of the per-row lookups, all scoped to the caller's organization. */
+export function createLoaders(services: Services, organizationId: string) {
+  return {
+    cloudAccount: new DataLoader<string, CloudAccount | null>(async (ids) => {
+      const found = await services.cloudAccounts.getMany(organizationId, ids);
+      return ids.map((id) => found.get(id) ?? null);
+    }),
+    lastExpense: groupedLoader<string, LastExpense>(
+      (upTo) => upTo,
+      (upTo, ids) => services.expenses.lastExpenses(organizationId, ids, upTo),
+    ),
+    k8sCostsByResource: groupedLoader<DayRange, K8sCostBreakdown>(rangeKey, (range, ids) =>
+      services.expenses.k8sCosts(organizationId, ids, range),
+    ),
+    clusterLastDataAt: new DataLoader<string, Date | null>(async (ids) => {
+      const found = await services.k8sClusters.lastDataAt(ids);
+      return ids.map((id) => found.get(id) ?? null);
+    }),
+    clusterCosts: groupedLoader<DayRange, K8sCostBreakdown>(rangeKey, (range, ids) =>
+      services.k8sClusters.costs(organizationId, ids, range),
+    ),
+    clusterDailyCosts: groupedLoader<DayRange, { date: string; costs: K8sCostBreakdown; provisional: boolean }[]>(
+      rangeKey,
+      (range, ids) => services.k8sClusters.dailyCosts(organizationId, ids, range),
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { buildSchema, type ContainerType } from 'type-graphql';
+import type { GraphQLSchema } from 'graphql';
+import { CloudAccountResolver } from '../resolvers/cloud-account.resolver';
+import { CostReportResolver } from '../resolvers/cost-report.resolver';
+import { ExpenseResolver } from '../resolvers/expense.resolver';
+import { K8sClusterResolver } from '../resolvers/k8s-cluster.resolver';
+import type { Services } from '../resolvers/services';
+
+/** Every resolver class of the API, in the order they appear in the schema. */
+export const RESOLVERS = [ExpenseResolver, CostReportResolver, CloudAccountResolver, K8sClusterResolver] as const;
+
+/**
+ * Builds the executable schema. Resolvers get their services by constructor from this
+ * container, so nothing in them reaches for globals. Without services (schema printing) the
+ * resolvers are never instantiated.
+ */
+export async function buildGraphQLSchema(services?: Services): Promise<GraphQLSchema> {
+  const instances = services
+    ? new Map<unknown, unknown>([
+        [ExpenseResolver, new ExpenseResolver(services.expenses)],
+        [CostReportResolver, new CostReportResolver(services.expenses)],
+        [CloudAccountResolver, new CloudAccountResolver(services.cloudAccounts)],
+        [K8sClusterResolver, new K8sClusterResolver(services.k8sClusters)],
+      ])
+    : new Map<unknown, unknown>();
+  const container: ContainerType = {
+    get(someClass) {
+      const instance = instances.get(someClass);
+      if (!instance) throw new Error(`no resolver instance for ${String((someClass as { name?: string }).name)}`);
+      return instance;
+    },
+  };
+  return buildSchema({ resolvers: [...RESOLVERS], container, validate: false });
+}

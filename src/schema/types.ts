@@ -1,0 +1,300 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { DateTimeISOResolver } from 'graphql-scalars';
+import type { BreakdownDimension as Dimension, DayRange, Provider as ProviderName } from '../domain/model';
+import { DateScalar } from './scalars';
+import { BreakdownDimension, Provider } from './enums';
+
+@ObjectType()
+export class DateRange {
+  @Field(() => DateScalar)
+  start!: string;
+
+  @Field(() => DateScalar)
+  end!: string;
+}
+
+@ObjectType()
+export class Tag {
+  @Field(() => String)
+  key!: string;
+
+  @Field(() => String)
+  value!: string;
+}
+
+@ObjectType({ description: 'An AWS, Azure or GCP account, or a Kubernetes cluster (type KUBERNETES).' })
+export class CloudAccount {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Provider)
+  type!: ProviderName;
+
+  @Field(() => String, { description: "The provider's own account, subscription or project id." })
+  accountRef!: string;
+}
+
+@ObjectType()
+export class LastExpense {
+  @Field(() => DateScalar)
+  date!: string;
+
+  @Field(() => Float, { description: 'US dollars on that day.' })
+  cost!: number;
+}
+
+@ObjectType({
+  description:
+    'What a cluster cost, in US dollars. total = cpu + ram + gpu + nodeUnsplit + storage + network + loadBalancer + management; idle is a part of cpu + ram + gpu, not an addition.',
+})
+export class K8sCosts {
+  @Field(() => Float)
+  cpu!: number;
+
+  @Field(() => Float)
+  ram!: number;
+
+  @Field(() => Float)
+  gpu!: number;
+
+  @Field(() => Float, { description: 'Node cost charged in full whose cpu/ram/gpu split was impossible (capacity unknown).' })
+  nodeUnsplit!: number;
+
+  @Field(() => Float)
+  storage!: number;
+
+  @Field(() => Float, { nullable: true, description: 'null when network byte counters were missing on some day: unknown, not zero.' })
+  network!: number | null;
+
+  @Field(() => Float)
+  loadBalancer!: number;
+
+  @Field(() => Float)
+  management!: number;
+
+  @Field(() => Float)
+  idle!: number;
+
+  @Field(() => Float)
+  total!: number;
+}
+
+@ObjectType({ description: "One resource's cost over the asked range; the same type for cloud and Kubernetes rows." })
+export class Expense {
+  @Field(() => ID, { description: 'Unique for this resource and range.' })
+  id!: string;
+
+  @Field(() => ID, { description: "The platform's resource id (expenses.resource_id)." })
+  resourceId!: string;
+
+  @Field(() => String, { description: "The cloud's own id (instance id, ARN, cluster name)." })
+  cloudResourceId!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  resourceType!: string;
+
+  @Field(() => Provider)
+  provider!: ProviderName;
+
+  @Field(() => String)
+  region!: string;
+
+  @Field(() => String)
+  service!: string;
+
+  @Field(() => String)
+  owner!: string;
+
+  @Field(() => [Tag])
+  tags!: Tag[];
+
+  @Field(() => Float, { description: 'US dollars over the range.' })
+  cost!: number;
+
+  @Field(() => DateTimeISOResolver)
+  firstSeen!: Date;
+
+  @Field(() => DateTimeISOResolver)
+  lastSeen!: Date;
+
+  /** Not exposed: the account the field resolver loads, and the range the row was asked for. */
+  cloudAccountId!: string;
+  range!: DayRange;
+}
+
+@ObjectType()
+export class ExpenseEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => Expense)
+  node!: Expense;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => Boolean, { description: 'Paging is forward only; true when an `after` cursor was given.' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType()
+export class ExpenseConnection {
+  @Field(() => Int, { description: 'Resources matching the filter with a cost in the range (all pages).' })
+  totalCount!: number;
+
+  @Field(() => Float, { description: 'US dollars over the whole filtered set (all pages).' })
+  totalCost!: number;
+
+  @Field(() => DateRange)
+  range!: DateRange;
+
+  @Field(() => [ExpenseEdge])
+  edges!: ExpenseEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@ObjectType()
+export class BreakdownItem {
+  @Field(() => String, { description: 'The dimension value (e.g. AWS, an account id, a region); "" when unset.' })
+  key!: string;
+
+  @Field(() => String, { description: 'Human name of the key (the account name for CLOUD_ACCOUNT); "(none)" when unset.' })
+  name!: string;
+
+  @Field(() => Float)
+  cost!: number;
+}
+
+@ObjectType()
+export class BreakdownDay {
+  @Field(() => DateScalar)
+  date!: string;
+
+  @Field(() => Float)
+  total!: number;
+
+  @Field(() => [BreakdownItem], { description: 'Empty on a day with no cost.' })
+  items!: BreakdownItem[];
+}
+
+@ObjectType()
+export class BreakdownTotal {
+  @Field(() => String)
+  key!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Float, { description: 'US dollars in the range.' })
+  total!: number;
+
+  @Field(() => Float, { description: 'US dollars in the previous period of the same length (0 if absent there).' })
+  previousTotal!: number;
+}
+
+@ObjectType()
+export class ExpenseBreakdown {
+  @Field(() => DateRange)
+  range!: DateRange;
+
+  @Field(() => DateRange)
+  previousRange!: DateRange;
+
+  @Field(() => BreakdownDimension)
+  by!: Dimension;
+
+  @Field(() => String, { nullable: true })
+  tagKey!: string | null;
+
+  @Field(() => [BreakdownDay], { description: 'Every day of the range, in order, empty days included.' })
+  days!: BreakdownDay[];
+
+  @Field(() => [BreakdownTotal], { description: 'Every key seen in either period, biggest first.' })
+  totals!: BreakdownTotal[];
+
+  @Field(() => Float)
+  total!: number;
+
+  @Field(() => Float)
+  previousTotal!: number;
+}
+
+@ObjectType()
+export class ProviderCost {
+  @Field(() => Provider)
+  provider!: ProviderName;
+
+  @Field(() => Float)
+  cost!: number;
+
+  @Field(() => Float)
+  previousCost!: number;
+}
+
+@ObjectType()
+export class CostSummary {
+  @Field(() => DateRange)
+  range!: DateRange;
+
+  @Field(() => DateRange)
+  previousRange!: DateRange;
+
+  @Field(() => Float)
+  total!: number;
+
+  @Field(() => Float)
+  previousTotal!: number;
+
+  @Field(() => [ProviderCost])
+  byProvider!: ProviderCost[];
+}
+
+@ObjectType()
+export class K8sDailyCost {
+  @Field(() => DateScalar)
+  date!: string;
+
+  @Field(() => Boolean, { description: 'True while the day is running or not yet final.' })
+  provisional!: boolean;
+
+  @Field(() => K8sCosts)
+  costs!: K8sCosts;
+}
+
+@ObjectType({ description: 'A Kubernetes cluster: a KUBERNETES cloud account whose costs arrive from Kubecost/OpenCost.' })
+export class K8sCluster {
+  @Field(() => ID, { description: 'Its cloud account id (the Cloud-Account-Id of remote_write).' })
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { description: 'Where the cluster runs (AWS, GCP, AZURE, ...), as reported or registered.' })
+  provider!: string;
+
+  @Field(() => String)
+  region!: string;
+
+  @Field(() => String)
+  owner!: string;
+
+  @Field(() => String)
+  version!: string;
+}
