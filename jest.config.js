@@ -6,14 +6,10 @@ const base = {
 };
 
 module.exports = {
+  // Integration tests start real engines (embedded ClickHouse, Prometheus); allow them time.
+  testTimeout: 60000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-    {
-      ...base,
-      displayName: 'integration',
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      // The embedded ClickHouse binds one data folder per process; each jest worker gets its own.
-      testTimeout: 60000,
-    },
+    { ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
   ],
 };

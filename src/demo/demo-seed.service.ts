@@ -1,0 +1,36 @@
+import type { CloudAccountRepository, ExpenseWriter, OrganizationRepository } from '../domain/ports';
+import { addDays, formatDay } from '../domain/days';
+import type { TokenService } from '../services/token.service';
+import { buildDemoData } from './demo-data';
+
+/** Loads the deterministic demo organization and hands out tokens for it. */
+export class DemoSeedService {
+  constructor(
+    private readonly organizations: OrganizationRepository,
+    private readonly accounts: CloudAccountRepository,
+    private readonly writer: ExpenseWriter,
+    private readonly tokens: TokenService,
+  ) {}
+
+  /**
+   * Loads the demo data (90 days ending yesterday) unless it is already there, then issues a
+   * fresh token (tokens are stored hashed, so an earlier one cannot be shown again). The
+   * organization row is written last: it marks a complete load.
+   */
+  async seed(now = new Date()): Promise<{ organizationId: string; token: string; loaded: boolean; rows: number }> {
+    const data = buildDemoData({ lastDay: addDays(formatDay(now), -1), now });
+    const existing = await this.organizations.get(data.organization.id);
+    let rows = 0;
+    if (!existing) {
+      for (const account of data.accounts) await this.accounts.save(account);
+      await this.writer.upsertResources(data.resources);
+      await this.writer.insertExpenses(data.expenses);
+      await this.writer.insertK8sBreakdown(data.k8sBreakdowns);
+      for (const beat of data.heartbeats) await this.accounts.recordDataAt(beat.cloudAccountId, beat.at);
+      await this.organizations.create({ ...data.organization, createdAt: now });
+      rows = data.expenses.length;
+    }
+    const { token } = await this.tokens.issue(data.organization.id, 'demo');
+    return { organizationId: data.organization.id, token, loaded: !existing, rows };
+  }
+}
