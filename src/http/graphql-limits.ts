@@ -35,7 +35,6 @@ export function depthLimitRule(maxDepth: number) {
           context.reportError(
             new GraphQLError(`The operation is ${depth} levels deep; at most ${maxDepth} are allowed.`, {
               nodes: [node],
-              extensions: { code: 'QUERY_TOO_DEEP' },
             }),
           );
         }

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 
 type ClientOptions = NonNullable<Parameters<typeof createClient>[0]>;
-import { createChdbConnection } from 'chdb/connection';
 
 /** Where the ClickHouse engine is: a server URL, or an embedded data folder. */
 export interface ClickHouseTarget {
@@ -27,6 +26,10 @@ export function createClickHouseClient(target: ClickHouseTarget): ClickHouseClie
     });
   }
   fs.mkdirSync(target.embeddedPath, { recursive: true });
+  // Loaded only in embedded mode: the native engine is large and exists for few platforms, and a
+  // process pointed at a ClickHouse server must not need it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
   const connection = createChdbConnection({ path: target.embeddedPath });
   // chdb types its Connection against @clickhouse/client-common 1.22 while @clickhouse/client 1.23
   // bundles its own copy of the same interface; the shapes agree at run time, only the nominal

@@ -1,0 +1,165 @@
+import { createTestCore } from '../support/test-core';
+import { startServer, type RunningServer } from '../../src/main';
+import { ClickHouseExpenseWriter } from '../../src/store/expense.writer';
+import { ClickHouseCloudAccountRepository } from '../../src/store/cloud-account.repository';
+
+type TestCore = Awaited<ReturnType<typeof createTestCore>>;
+
+async function post(server: RunningServer, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
+}
+
+describe('HTTP: /graphql, GraphiQL and health routes', () => {
+  let core: TestCore;
+  let server: RunningServer;
+  let token: string;
+
+  beforeAll(async () => {
+    // Small limits so the depth and complexity refusals can be shown with real queries.
+    core = await createTestCore({ GRAPHQL_MAX_DEPTH: '4', GRAPHQL_MAX_COMPLEXITY: '600' });
+    server = await startServer(core, { role: 'api' });
+    const created = await core.organizations.create('Acme');
+    token = created.token;
+    const accounts = new ClickHouseCloudAccountRepository(core.db);
+    await accounts.save({
+      id: 'acc-aws',
+      organizationId: created.organization.id,
+      name: 'aws-main',
+      type: 'AWS',
+      accountRef: '123456789012',
+      k8sProvider: '',
+      region: '',
+      owner: '',
+      version: '',
+      deleted: false,
+      createdAt: new Date('2024-01-01T00:00:00Z'),
+    });
+    const writer = new ClickHouseExpenseWriter(core.db);
+    await writer.upsertResources([
+      {
+        id: 'res-1',
+        organizationId: created.organization.id,
+        cloudAccountId: 'acc-aws',
+        cloudResourceId: 'i-0abc',
+        name: 'web-1',
+        resourceType: 'Instance',
+        region: 'us-east-1',
+        service: 'AmazonEC2',
+        owner: 'ops@acme.test',
+        tags: {},
+        firstSeen: '2024-05-01',
+        lastSeen: '2024-05-02',
+      },
+    ]);
+    // An m5.large at $0.096/h for 24 h is $2.304 a day; two days make $4.608.
+    await writer.insertExpenses([
+      { cloudAccountId: 'acc-aws', resourceId: 'res-1', date: '2024-05-01', cost: 2.304, sign: 1 },
+      { cloudAccountId: 'acc-aws', resourceId: 'res-1', date: '2024-05-02', cost: 2.304, sign: 1 },
+    ]);
+  });
+
+  afterAll(async () => {
+    await server.stop();
+    await core.dispose();
+  });
+
+  const summary = { query: '{ costSummary(range: {start: "2024-05-01", end: "2024-05-02"}) { total byProvider { provider cost } } }' };
+
+  it('answers an authenticated query with the stored figures', async () => {
+    const response = await post(server, summary, { authorization: `Bearer ${token}` });
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual({ data: { costSummary: { total: 4.608, byProvider: [{ provider: 'AWS', cost: 4.608 }] } } });
+  });
+
+  it.each([
+    ['no Authorization header', {}],
+    ['a token that was never issued', { authorization: 'Bearer ctk_not-a-real-token' }],
+    ['a Basic credential', { authorization: 'Basic dXNlcjpwYXNz' }],
+  ])('refuses %s with 401 UNAUTHENTICATED and WWW-Authenticate', async (_label, headers) => {
+    const response = await post(server, summary, headers);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(response.json.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(response.json.data).toBeUndefined();
+  });
+
+  it('answers bad input with BAD_USER_INPUT naming the argument, and no stack trace', async () => {
+    const response = await post(
+      server,
+      { query: '{ costSummary(range: {start: "2024-05-02", end: "2024-05-01"}) { total } }' },
+      { authorization: `Bearer ${token}` },
+    );
+    expect(response.json.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', argument: 'range.end' });
+    expect(response.json.errors[0].message).toContain('range.end');
+  });
+
+  it('refuses an operation deeper than the configured limit, following fragments', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const range = '(range: {start: "2024-05-01", end: "2024-05-02"})';
+    // expenses > edges > node > name: 4 levels, the configured maximum.
+    const four = await post(server, { query: `{ expenses${range} { edges { node { name } } } }` }, auth);
+    expect(four.json.errors).toBeUndefined();
+    // expenses > edges > node > cloudAccount > id: 5 levels, hidden inside two fragments.
+    const five = await post(
+      server,
+      {
+        query: `query { ...Q } fragment Q on Query { expenses${range} { edges { node { ...N } } } }
+                fragment N on Expense { cloudAccount { id } }`,
+      },
+      auth,
+    );
+    expect(five.status).toBe(400);
+    // Apollo reports every validation rule's refusal under one code.
+    expect(five.json.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(five.json.errors[0].message).toContain('5 levels deep; at most 4');
+  });
+
+  it('refuses an operation whose estimated cost is over the limit, counting page sizes', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const query = (first: number) =>
+      `{ expenses(range: {start: "2024-05-01", end: "2024-05-02"}, first: ${first}) { edges { node { name cost } } } }`;
+    // node = 1 + name + cost = 3, edges = 1 + 3 = 4, expenses = 1 + 4 x first.
+    const allowed = await post(server, { query: query(149) }, auth); // 1 + 4 x 149 = 597
+    expect(allowed.json.errors).toBeUndefined();
+    const refused = await post(server, { query: query(150) }, auth); // 1 + 4 x 150 = 601
+    expect(refused.status).toBe(400);
+    expect(refused.json.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+    expect(refused.json.errors[0].message).toContain('complexity is 601; at most 600');
+  });
+
+  it('answers a body that is not JSON with 400', async () => {
+    const response = await post(server, '{"query": ', { authorization: `Bearer ${token}` });
+    expect(response.status).toBe(400);
+  });
+
+  it('serves GraphiQL to a browser, with the example operations and only local assets', async () => {
+    const response = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    const html = await response.text();
+    expect(html).toContain('/graphiql/assets/graphiql.min.js');
+    expect(html).toContain('query TopExpenses');
+    expect(html).toContain('query K8sClusters');
+    expect(html).not.toMatch(/(src|href)="https?:/);
+    for (const asset of ['graphiql.min.js', 'graphiql.min.css', 'react.production.min.js', 'react-dom.production.min.js']) {
+      const file = await fetch(`${server.url}/graphiql/assets/${asset}`);
+      expect(file.status).toBe(200);
+      expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
+  });
+
+  it('answers /healthz and /readyz (ClickHouse reachable)', async () => {
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, checks: { clickhouse: true } });
+    expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+  });
+});
