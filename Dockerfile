@@ -12,14 +12,18 @@ WORKDIR /app
 # None of the dependencies needs its own install script either: native code (chdb, snappy,
 # msgpackr-extract) comes prebuilt in per-platform optional packages, which is also why no
 # compiler toolchain is installed.
+# `npm install`, not `npm ci`: chdb lists one optional native package per platform, and a lock
+# written where some of them cannot be fetched lacks those entries, which `npm ci` refuses.
+# With the lock present, `npm install` still installs the locked versions.
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --ignore-scripts --no-audit --no-fund
+    npm install --ignore-scripts --no-audit --no-fund
 
 # bench/ stays out: tsconfig.build.json includes it when present, but the image runs no benchmarks.
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
+COPY examples ./examples
 RUN npm run build \
     && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
@@ -38,6 +42,8 @@ COPY --from=build /app/bin ./bin
 # src/ ships too: the migration runner reads src/store/migrations/*.sql from the package root
 # (tsc does not copy .sql files), and the source maps in dist/ point into it.
 COPY --from=build /app/src ./src
+# GraphiQL opens with the example operations in examples/*.graphql.
+COPY --from=build /app/examples ./examples
 
 # DATA_DIR only matters for the embedded engine (no CLICKHOUSE_URL, role `all`); created here so
 # a fresh named volume mounted on it inherits the node user's ownership.
