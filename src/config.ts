@@ -12,7 +12,10 @@ const envSchema = z.object({
   CLICKHOUSE_PASSWORD: z.string().optional(),
   CLICKHOUSE_DATABASE: z
     .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a database name: letters, digits and _, not starting with a digit')
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_]{0,63}$/,
+      'a database name: letters, digits and _, not starting with a digit',
+    )
     .default('cloudtuner'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   LOG_LEVEL: z.enum(logLevels).default('info'),

@@ -100,7 +100,10 @@ export async function startServer(
     });
     await graphql.start();
   } else {
-    core.logger.warn({ role: options.role }, 'this build has no background jobs yet; serving health routes only');
+    core.logger.warn(
+      { role: options.role },
+      'this build has no background jobs yet; serving health routes only',
+    );
   }
   const server = createHttpServer({
     logger: core.logger,

@@ -20,7 +20,10 @@ function print(result: Record<string, unknown>, json: boolean): void {
 /** Opens the core for a one-shot command and always closes it. */
 async function withCore<T>(logLevel: string | undefined, run: (core: Core) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const core = await createCore(config, createLogger(logLevel ?? (config.logLevel === 'info' ? 'warn' : config.logLevel)));
+  const core = await createCore(
+    config,
+    createLogger(logLevel ?? (config.logLevel === 'info' ? 'warn' : config.logLevel)),
+  );
   try {
     return await run(core);
   } finally {
@@ -52,7 +55,10 @@ function buildProgram(): Command {
       if (options.demo) {
         const seeded = await core.demo.seed();
         demoToken = seeded.token;
-        logger.info({ organizationId: seeded.organizationId, loaded: seeded.loaded }, 'demo organization ready');
+        logger.info(
+          { organizationId: seeded.organizationId, loaded: seeded.loaded },
+          'demo organization ready',
+        );
       }
       const running = await startServer(core, {
         role: options.role,
@@ -88,7 +94,12 @@ function buildProgram(): Command {
     .action(async (options: { name: string; json?: boolean }) => {
       const result = await withCore(undefined, (core) => core.organizations.create(options.name));
       print(
-        { organizationId: result.organization.id, name: result.organization.name, tokenId: result.tokenId, token: result.token },
+        {
+          organizationId: result.organization.id,
+          name: result.organization.name,
+          tokenId: result.tokenId,
+          token: result.token,
+        },
         Boolean(options.json),
       );
     });
@@ -101,7 +112,9 @@ function buildProgram(): Command {
     .option('--name <name>', 'a label for the token', 'cli')
     .option('--json', 'print JSON')
     .action(async (options: { org: string; name: string; json?: boolean }) => {
-      const result = await withCore(undefined, (core) => core.organizations.createToken(options.org, options.name));
+      const result = await withCore(undefined, (core) =>
+        core.organizations.createToken(options.org, options.name),
+      );
       print({ organizationId: options.org, tokenId: result.id, token: result.token }, Boolean(options.json));
     });
 
@@ -162,4 +175,3 @@ export async function main(argv: string[]): Promise<void> {
     throw error;
   }
 }
-

@@ -17,7 +17,9 @@ export class DemoSeedService {
    * fresh token (tokens are stored hashed, so an earlier one cannot be shown again). The
    * organization row is written last: it marks a complete load.
    */
-  async seed(now = new Date()): Promise<{ organizationId: string; token: string; loaded: boolean; rows: number }> {
+  async seed(
+    now = new Date(),
+  ): Promise<{ organizationId: string; token: string; loaded: boolean; rows: number }> {
     const data = buildDemoData({ lastDay: addDays(formatDay(now), -1), now });
     const existing = await this.organizations.get(data.organization.id);
     let rows = 0;

@@ -8,7 +8,8 @@ export function toUnits(text: string): bigint {
   const match = /^(-)?(\d+)(?:\.(\d+))?$/.exec(text.trim());
   if (!match) throw new Error(`not a decimal amount: ${JSON.stringify(text)}`);
   const [, minus, whole, fraction = ''] = match;
-  const units = BigInt(whole as string) * 10n ** BigInt(SCALE) + BigInt((fraction + '0'.repeat(SCALE)).slice(0, SCALE));
+  const units =
+    BigInt(whole as string) * 10n ** BigInt(SCALE) + BigInt((fraction + '0'.repeat(SCALE)).slice(0, SCALE));
   return minus ? -units : units;
 }
 

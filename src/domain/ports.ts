@@ -120,16 +120,28 @@ export interface ExpenseReader {
     previous: DayRange,
     filter: ExpenseFilter,
   ): Promise<{ provider: Provider; current: string; previous: string }[]>;
-  lastExpenses(organizationId: string, resourceIds: readonly string[], upTo: string): Promise<Map<string, LastExpense>>;
+  lastExpenses(
+    organizationId: string,
+    resourceIds: readonly string[],
+    upTo: string,
+  ): Promise<Map<string, LastExpense>>;
   /** Summed breakdown per cluster resource over the range. */
-  k8sCosts(organizationId: string, resourceIds: readonly string[], range: DayRange): Promise<Map<string, K8sCostBreakdown>>;
+  k8sCosts(
+    organizationId: string,
+    resourceIds: readonly string[],
+    range: DayRange,
+  ): Promise<Map<string, K8sCostBreakdown>>;
   /** Breakdown per day for clusters (by cloud account id). */
   k8sDailyCosts(
     organizationId: string,
     clusterIds: readonly string[],
     range: DayRange,
   ): Promise<Map<string, { date: string; costs: K8sCostBreakdown; provisional: boolean }[]>>;
-  k8sClusterCosts(organizationId: string, clusterIds: readonly string[], range: DayRange): Promise<Map<string, K8sCostBreakdown>>;
+  k8sClusterCosts(
+    organizationId: string,
+    clusterIds: readonly string[],
+    range: DayRange,
+  ): Promise<Map<string, K8sCostBreakdown>>;
 }
 
 export type { Tag };

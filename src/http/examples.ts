@@ -14,5 +14,8 @@ export function loadExampleQueries(dir = path.join(packageRoot(__dirname), 'exam
     .readdirSync(dir)
     .filter((file) => file.endsWith('.graphql'))
     .sort()
-    .map((file) => ({ name: file.replace(/\.graphql$/, ''), query: fs.readFileSync(path.join(dir, file), 'utf8') }));
+    .map((file) => ({
+      name: file.replace(/\.graphql$/, ''),
+      query: fs.readFileSync(path.join(dir, file), 'utf8'),
+    }));
 }

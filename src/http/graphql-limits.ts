@@ -1,4 +1,11 @@
-import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type ASTVisitor,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+} from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 
@@ -63,9 +70,12 @@ export function complexityLimitPlugin(max: number): ApolloServerPlugin {
             estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
           });
           if (complexity > max) {
-            throw new GraphQLError(`The operation's complexity is ${complexity}; at most ${max} is allowed.`, {
-              extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
-            });
+            throw new GraphQLError(
+              `The operation's complexity is ${complexity}; at most ${max} is allowed.`,
+              {
+                extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
+              },
+            );
           }
         },
       };

@@ -63,7 +63,10 @@ export class GraphQLHandler {
         return;
       }
       const contentType = headers.get('content-type') ?? '';
-      if (contentType.includes('application/json') || contentType.includes('application/graphql-response+json')) {
+      if (
+        contentType.includes('application/json') ||
+        contentType.includes('application/graphql-response+json')
+      ) {
         try {
           body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
         } catch {

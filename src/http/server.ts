@@ -31,14 +31,23 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       })
       .finally(() => {
         logger.debug(
-          { method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) },
+          {
+            method: req.method,
+            path: req.url?.split('?')[0],
+            status: res.statusCode,
+            ms: Math.round(performance.now() - started),
+          },
           'http request',
         );
       });
   });
 }
 
-async function route(options: HttpServerOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function route(
+  options: HttpServerOptions,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
   if (url.pathname === '/healthz') {
@@ -55,11 +64,16 @@ async function route(options: HttpServerOptions, req: http.IncomingMessage, res:
       .end(JSON.stringify({ ready: ok, checks: Object.fromEntries(results.map((r) => [r.name, r.ok])) }));
     return;
   }
-  if (options.graphql && url.pathname.startsWith('/graphiql/assets/') && (method === 'GET' || method === 'HEAD')) {
+  if (
+    options.graphql &&
+    url.pathname.startsWith('/graphiql/assets/') &&
+    (method === 'GET' || method === 'HEAD')
+  ) {
     if (await serveGraphiQLAsset(url.pathname, res)) return;
   }
   if (options.graphql && url.pathname === '/graphql') {
-    const wantsPage = method === 'GET' && !url.searchParams.has('query') && (req.headers.accept ?? '').includes('text/html');
+    const wantsPage =
+      method === 'GET' && !url.searchParams.has('query') && (req.headers.accept ?? '').includes('text/html');
     if (wantsPage) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(graphiqlPage(options));
       return;

@@ -10,7 +10,8 @@ export class CostReportResolver {
   constructor(private readonly expenses: ExpenseService) {}
 
   @Query(() => ExpenseBreakdown, {
-    description: 'Cost per day split by one dimension, with per-key totals against the previous period of the same length.',
+    description:
+      'Cost per day split by one dimension, with per-key totals against the previous period of the same length.',
   })
   async expenseBreakdown(
     @Ctx() ctx: GraphQLContext,
@@ -24,7 +25,9 @@ export class CostReportResolver {
     });
   }
 
-  @Query(() => CostSummary, { description: 'Total over the range, the previous period of the same length, and per provider.' })
+  @Query(() => CostSummary, {
+    description: 'Total over the range, the previous period of the same length, and per provider.',
+  })
   async costSummary(
     @Ctx() ctx: GraphQLContext,
     @Args(() => CostSummaryArgs) { range, filter }: CostSummaryArgs,

@@ -10,8 +10,13 @@ import type { GraphQLContext } from './context';
 export class ExpenseResolver {
   constructor(private readonly expenseService: ExpenseService) {}
 
-  @Query(() => ExpenseConnection, { description: 'Resources with their cost over the range, cloud and Kubernetes alike.' })
-  async expenses(@Ctx() ctx: GraphQLContext, @Args(() => ExpensesArgs) args: ExpensesArgs): Promise<ExpenseConnection> {
+  @Query(() => ExpenseConnection, {
+    description: 'Resources with their cost over the range, cloud and Kubernetes alike.',
+  })
+  async expenses(
+    @Ctx() ctx: GraphQLContext,
+    @Args(() => ExpensesArgs) args: ExpensesArgs,
+  ): Promise<ExpenseConnection> {
     const { range, filter, orderBy, first, after } = args;
     const page = await this.expenseService.list(ctx.viewer.organizationId, {
       range: { start: range.start, end: range.end },

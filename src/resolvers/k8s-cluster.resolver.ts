@@ -42,13 +42,19 @@ export class K8sClusterResolver {
     return (await this.clusters.list(ctx.viewer.organizationId)).map(toCluster);
   }
 
-  @Query(() => K8sCluster, { nullable: true, description: "null when no cluster of the caller's organization has this id." })
+  @Query(() => K8sCluster, {
+    nullable: true,
+    description: "null when no cluster of the caller's organization has this id.",
+  })
   async k8sCluster(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<K8sCluster | null> {
     const account = await this.clusters.get(ctx.viewer.organizationId, id);
     return account ? toCluster(account) : null;
   }
 
-  @FieldResolver(() => DateTimeISOResolver, { nullable: true, description: 'Time of the newest sample received.' })
+  @FieldResolver(() => DateTimeISOResolver, {
+    nullable: true,
+    description: 'Time of the newest sample received.',
+  })
   async lastDataAt(@Root() cluster: K8sCluster, @Ctx() ctx: GraphQLContext): Promise<Date | null> {
     return ctx.loaders.clusterLastDataAt.load(cluster.id);
   }

@@ -55,10 +55,10 @@ export function createLoaders(services: Services, organizationId: string) {
     clusterCosts: groupedLoader<DayRange, K8sCostBreakdown>(rangeKey, (range, ids) =>
       services.k8sClusters.costs(organizationId, ids, range),
     ),
-    clusterDailyCosts: groupedLoader<DayRange, { date: string; costs: K8sCostBreakdown; provisional: boolean }[]>(
-      rangeKey,
-      (range, ids) => services.k8sClusters.dailyCosts(organizationId, ids, range),
-    ),
+    clusterDailyCosts: groupedLoader<
+      DayRange,
+      { date: string; costs: K8sCostBreakdown; provisional: boolean }[]
+    >(rangeKey, (range, ids) => services.k8sClusters.dailyCosts(organizationId, ids, range)),
   };
 }
 

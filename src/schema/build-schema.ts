@@ -8,7 +8,12 @@ import { K8sClusterResolver } from '../resolvers/k8s-cluster.resolver';
 import type { Services } from '../resolvers/services';
 
 /** Every resolver class of the API, in the order they appear in the schema. */
-export const RESOLVERS = [ExpenseResolver, CostReportResolver, CloudAccountResolver, K8sClusterResolver] as const;
+export const RESOLVERS = [
+  ExpenseResolver,
+  CostReportResolver,
+  CloudAccountResolver,
+  K8sClusterResolver,
+] as const;
 
 /**
  * Builds the executable schema. Resolvers get their services by constructor from this
@@ -27,7 +32,8 @@ export async function buildGraphQLSchema(services?: Services): Promise<GraphQLSc
   const container: ContainerType = {
     get(someClass) {
       const instance = instances.get(someClass);
-      if (!instance) throw new Error(`no resolver instance for ${String((someClass as { name?: string }).name)}`);
+      if (!instance)
+        throw new Error(`no resolver instance for ${String((someClass as { name?: string }).name)}`);
       return instance;
     },
   };

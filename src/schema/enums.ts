@@ -10,7 +10,10 @@ export enum Provider {
   KUBERNETES = 'KUBERNETES',
   OTHER = 'OTHER',
 }
-registerEnumType(Provider, { name: 'Provider', description: 'Where a cost comes from; a KUBERNETES account is one cluster.' });
+registerEnumType(Provider, {
+  name: 'Provider',
+  description: 'Where a cost comes from; a KUBERNETES account is one cluster.',
+});
 
 export enum ExpenseOrderField {
   COST = 'COST',
@@ -46,5 +49,6 @@ export enum K8sClusterStatus {
 }
 registerEnumType(K8sClusterStatus, {
   name: 'K8sClusterStatus',
-  description: 'From the age of the newest sample received: HEALTHY when recent, STALE when older, NO_DATA when none.',
+  description:
+    'From the age of the newest sample received: HEALTHY when recent, STALE when older, NO_DATA when none.',
 });

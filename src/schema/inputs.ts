@@ -64,7 +64,10 @@ export class ExpensesArgs {
   @Field(() => ExpenseFilterInput, { nullable: true })
   filter?: ExpenseFilterInput;
 
-  @Field(() => ExpenseOrderInput, { nullable: true, description: 'Default: cost, biggest first. Ties go by resource id.' })
+  @Field(() => ExpenseOrderInput, {
+    nullable: true,
+    description: 'Default: cost, biggest first. Ties go by resource id.',
+  })
   orderBy?: ExpenseOrderInput;
 
   @Field(() => Int, { defaultValue: 50, description: 'Page size, 1 to 1000.' })

@@ -12,9 +12,12 @@ export const DateScalar = new GraphQLScalarType<string, string>({
   },
   parseValue(value) {
     if (typeof value === 'string' && parseDay(value)) return value;
-    throw new GraphQLError(`Date must be a real calendar day written YYYY-MM-DD, got ${JSON.stringify(value)}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw new GraphQLError(
+      `Date must be a real calendar day written YYYY-MM-DD, got ${JSON.stringify(value)}`,
+      {
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    );
   },
   parseLiteral(ast) {
     if (ast.kind === Kind.STRING && parseDay(ast.value)) return ast.value;

@@ -60,13 +60,18 @@ export class K8sCosts {
   @Field(() => Float)
   gpu!: number;
 
-  @Field(() => Float, { description: 'Node cost charged in full whose cpu/ram/gpu split was impossible (capacity unknown).' })
+  @Field(() => Float, {
+    description: 'Node cost charged in full whose cpu/ram/gpu split was impossible (capacity unknown).',
+  })
   nodeUnsplit!: number;
 
   @Field(() => Float)
   storage!: number;
 
-  @Field(() => Float, { nullable: true, description: 'null when network byte counters were missing on some day: unknown, not zero.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'null when network byte counters were missing on some day: unknown, not zero.',
+  })
   network!: number | null;
 
   @Field(() => Float)
@@ -82,7 +87,9 @@ export class K8sCosts {
   total!: number;
 }
 
-@ObjectType({ description: "One resource's cost over the asked range; the same type for cloud and Kubernetes rows." })
+@ObjectType({
+  description: "One resource's cost over the asked range; the same type for cloud and Kubernetes rows.",
+})
 export class Expense {
   @Field(() => ID, { description: 'Unique for this resource and range.' })
   id!: string;
@@ -172,10 +179,14 @@ export class ExpenseConnection {
 
 @ObjectType()
 export class BreakdownItem {
-  @Field(() => String, { description: 'The dimension value (e.g. AWS, an account id, a region); "" when unset.' })
+  @Field(() => String, {
+    description: 'The dimension value (e.g. AWS, an account id, a region); "" when unset.',
+  })
   key!: string;
 
-  @Field(() => String, { description: 'Human name of the key (the account name for CLOUD_ACCOUNT); "(none)" when unset.' })
+  @Field(() => String, {
+    description: 'Human name of the key (the account name for CLOUD_ACCOUNT); "(none)" when unset.',
+  })
   name!: string;
 
   @Field(() => Float)
@@ -205,7 +216,9 @@ export class BreakdownTotal {
   @Field(() => Float, { description: 'US dollars in the range.' })
   total!: number;
 
-  @Field(() => Float, { description: 'US dollars in the previous period of the same length (0 if absent there).' })
+  @Field(() => Float, {
+    description: 'US dollars in the previous period of the same length (0 if absent there).',
+  })
   previousTotal!: number;
 }
 
@@ -278,7 +291,9 @@ export class K8sDailyCost {
   costs!: K8sCosts;
 }
 
-@ObjectType({ description: 'A Kubernetes cluster: a KUBERNETES cloud account whose costs arrive from Kubecost/OpenCost.' })
+@ObjectType({
+  description: 'A Kubernetes cluster: a KUBERNETES cloud account whose costs arrive from Kubecost/OpenCost.',
+})
 export class K8sCluster {
   @Field(() => ID, { description: 'Its cloud account id (the Cloud-Account-Id of remote_write).' })
   id!: string;
@@ -286,7 +301,9 @@ export class K8sCluster {
   @Field(() => String)
   name!: string;
 
-  @Field(() => String, { description: 'Where the cluster runs (AWS, GCP, AZURE, ...), as reported or registered.' })
+  @Field(() => String, {
+    description: 'Where the cluster runs (AWS, GCP, AZURE, ...), as reported or registered.',
+  })
   provider!: string;
 
   @Field(() => String)

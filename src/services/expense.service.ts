@@ -94,7 +94,14 @@ export class ExpenseService {
     if (input.by === 'TAG' && !tagKey) throw badInput('tagKey', 'is required when by is TAG');
     if (input.by !== 'TAG' && tagKey) throw badInput('tagKey', 'is only allowed when by is TAG');
     const previous = previousRange(range);
-    const cells = await this.reader.breakdown(organizationId, previous.start, range.end, input.by, tagKey, filter);
+    const cells = await this.reader.breakdown(
+      organizationId,
+      previous.start,
+      range.end,
+      input.by,
+      tagKey,
+      filter,
+    );
 
     // Keys are gathered from both periods, so a key present in only one of them gets a 0 on the
     // other side instead of breaking the response (the KeyError of the original breakdown).
@@ -145,7 +152,10 @@ export class ExpenseService {
     };
   }
 
-  async summary(organizationId: string, input: { range: DayRange; filter?: ExpenseFilter }): Promise<CostSummaryResult> {
+  async summary(
+    organizationId: string,
+    input: { range: DayRange; filter?: ExpenseFilter },
+  ): Promise<CostSummaryResult> {
     const range = validateRange(input.range);
     const filter = validateFilter(input.filter ?? {});
     const previous = previousRange(range);
@@ -166,12 +176,20 @@ export class ExpenseService {
   }
 
   /** Newest day with a cost (up to `upTo`) per resource; for DataLoader batches. */
-  async lastExpenses(organizationId: string, resourceIds: readonly string[], upTo: string): Promise<Map<string, LastExpense>> {
+  async lastExpenses(
+    organizationId: string,
+    resourceIds: readonly string[],
+    upTo: string,
+  ): Promise<Map<string, LastExpense>> {
     return this.reader.lastExpenses(organizationId, resourceIds, upTo);
   }
 
   /** Summed Kubernetes breakdown per cluster resource; for DataLoader batches. */
-  async k8sCosts(organizationId: string, resourceIds: readonly string[], range: DayRange): Promise<Map<string, K8sCostBreakdown>> {
+  async k8sCosts(
+    organizationId: string,
+    resourceIds: readonly string[],
+    range: DayRange,
+  ): Promise<Map<string, K8sCostBreakdown>> {
     return this.reader.k8sCosts(organizationId, resourceIds, range);
   }
 }

@@ -34,7 +34,11 @@ export class K8sClusterService {
     return this.accounts.lastDataAt(ids);
   }
 
-  async costs(organizationId: string, ids: readonly string[], range: DayRange): Promise<Map<string, K8sCostBreakdown>> {
+  async costs(
+    organizationId: string,
+    ids: readonly string[],
+    range: DayRange,
+  ): Promise<Map<string, K8sCostBreakdown>> {
     return this.reader.k8sClusterCosts(organizationId, ids, validateRange(range));
   }
 

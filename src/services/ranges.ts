@@ -7,8 +7,10 @@ export const MAX_RANGE_DAYS = 366;
 
 /** Checks a range of whole UTC days; `argument` names it in the error (e.g. `range`). */
 export function validateRange(range: DayRange, argument = 'range'): DayRange {
-  if (!parseDay(range.start)) throw badInput(`${argument}.start`, `${JSON.stringify(range.start)} is not a YYYY-MM-DD day`);
-  if (!parseDay(range.end)) throw badInput(`${argument}.end`, `${JSON.stringify(range.end)} is not a YYYY-MM-DD day`);
+  if (!parseDay(range.start))
+    throw badInput(`${argument}.start`, `${JSON.stringify(range.start)} is not a YYYY-MM-DD day`);
+  if (!parseDay(range.end))
+    throw badInput(`${argument}.end`, `${JSON.stringify(range.end)} is not a YYYY-MM-DD day`);
   if (range.end < range.start) throw badInput(`${argument}.end`, `must not be before start (${range.start})`);
   const days = daysBetweenInclusive(range.start, range.end);
   if (days > MAX_RANGE_DAYS) {

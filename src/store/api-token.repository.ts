@@ -29,7 +29,12 @@ export class ClickHouseApiTokenRepository implements ApiTokenRepository {
     );
     const row = rows[0];
     return row
-      ? { id: row.id, organizationId: row.organization_id, name: row.name, revoked: Number(row.revoked) === 1 }
+      ? {
+          id: row.id,
+          organizationId: row.organization_id,
+          name: row.name,
+          revoked: Number(row.revoked) === 1,
+        }
       : null;
   }
 }

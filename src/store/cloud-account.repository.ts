@@ -75,7 +75,9 @@ export class ClickHouseCloudAccountRepository implements CloudAccountRepository 
   }
 
   async recordDataAt(id: string, at: Date): Promise<void> {
-    await this.db.insert('k8s_cluster_heartbeats', [{ cloud_account_id: id, last_data_at: toClickHouseTime(at) }]);
+    await this.db.insert('k8s_cluster_heartbeats', [
+      { cloud_account_id: id, last_data_at: toClickHouseTime(at) },
+    ]);
   }
 }
 

@@ -51,7 +51,11 @@ export class Db {
   async insert(table: string, rows: readonly object[]): Promise<void> {
     if (rows.length === 0) return;
     await this.timed(`INSERT INTO ${table}`, () =>
-      this.client.insert({ table: `${this.database}.${table}`, values: rows as object[], format: 'JSONEachRow' }),
+      this.client.insert({
+        table: `${this.database}.${table}`,
+        values: rows as object[],
+        format: 'JSONEachRow',
+      }),
     );
   }
 

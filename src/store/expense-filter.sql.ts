@@ -30,7 +30,9 @@ export function resourceFilterSql(filter: ExpenseFilter): SqlFragment {
     if (tag.value === undefined || tag.value === null) {
       conditions.push(`mapContains(r.tags, {f_tag_k${i}:String})`);
     } else {
-      conditions.push(`(mapContains(r.tags, {f_tag_k${i}:String}) AND r.tags[{f_tag_k${i}:String}] = {f_tag_v${i}:String})`);
+      conditions.push(
+        `(mapContains(r.tags, {f_tag_k${i}:String}) AND r.tags[{f_tag_k${i}:String}] = {f_tag_v${i}:String})`,
+      );
       params[`f_tag_v${i}`] = tag.value;
     }
   });
@@ -45,11 +47,11 @@ export function resourceFilterSql(filter: ExpenseFilter): SqlFragment {
 export function needsResourceColumns(filter: ExpenseFilter): boolean {
   return Boolean(
     filter.resourceTypes ||
-      filter.regions ||
-      filter.services ||
-      filter.owners ||
-      (filter.tags && filter.tags.length > 0) ||
-      (filter.nameContains !== undefined && filter.nameContains !== ''),
+    filter.regions ||
+    filter.services ||
+    filter.owners ||
+    (filter.tags && filter.tags.length > 0) ||
+    (filter.nameContains !== undefined && filter.nameContains !== ''),
   );
 }
 

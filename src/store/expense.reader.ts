@@ -196,7 +196,8 @@ export class ClickHouseExpenseReader implements ExpenseReader {
     let join: string;
     let key: string;
     let name: string;
-    const accountLevel = ['PROVIDER', 'CLOUD_ACCOUNT', 'K8S_CLUSTER'].includes(by) && !needsResourceColumns(filter);
+    const accountLevel =
+      ['PROVIDER', 'CLOUD_ACCOUNT', 'K8S_CLUSTER'].includes(by) && !needsResourceColumns(filter);
     if (accountLevel) {
       // Only account columns are needed: join the few accounts instead of every resource.
       const where = accountFilterSql(filter);

@@ -15,7 +15,6 @@ export interface Migration {
 // or from source under ts-jest (src/store); tsc does not copy .sql files.
 const MIGRATIONS_DIR = path.join(packageRoot(__dirname), 'src', 'store', 'migrations');
 
-
 /** Reads the numbered `.sql` files shipped beside this module, in order. */
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return fs

@@ -69,12 +69,17 @@ describe('HTTP: /graphql, GraphiQL and health routes', () => {
     await core.dispose();
   });
 
-  const summary = { query: '{ costSummary(range: {start: "2024-05-01", end: "2024-05-02"}) { total byProvider { provider cost } } }' };
+  const summary = {
+    query:
+      '{ costSummary(range: {start: "2024-05-01", end: "2024-05-02"}) { total byProvider { provider cost } } }',
+  };
 
   it('answers an authenticated query with the stored figures', async () => {
     const response = await post(server, summary, { authorization: `Bearer ${token}` });
     expect(response.status).toBe(200);
-    expect(response.json).toEqual({ data: { costSummary: { total: 4.608, byProvider: [{ provider: 'AWS', cost: 4.608 }] } } });
+    expect(response.json).toEqual({
+      data: { costSummary: { total: 4.608, byProvider: [{ provider: 'AWS', cost: 4.608 }] } },
+    });
   });
 
   it.each([
@@ -147,7 +152,12 @@ describe('HTTP: /graphql, GraphiQL and health routes', () => {
     expect(html).toContain('query TopExpenses');
     expect(html).toContain('query K8sClusters');
     expect(html).not.toMatch(/(src|href)="https?:/);
-    for (const asset of ['graphiql.min.js', 'graphiql.min.css', 'react.production.min.js', 'react-dom.production.min.js']) {
+    for (const asset of [
+      'graphiql.min.js',
+      'graphiql.min.css',
+      'react.production.min.js',
+      'react-dom.production.min.js',
+    ]) {
       const file = await fetch(`${server.url}/graphiql/assets/${asset}`);
       expect(file.status).toBe(200);
       expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(1000);

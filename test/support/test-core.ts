@@ -10,7 +10,9 @@ import { createCore, type Core } from '../../src/main';
  * A Core on the embedded engine with a database of its own. The data folder is one per process
  * (the engine binds one folder per process), the database one per test file, dropped at the end.
  */
-export async function createTestCore(env: Record<string, string> = {}): Promise<Core & { dispose(): Promise<void> }> {
+export async function createTestCore(
+  env: Record<string, string> = {},
+): Promise<Core & { dispose(): Promise<void> }> {
   const database = `test_${randomBytes(6).toString('hex')}`;
   const config = loadConfig({
     DATA_DIR: path.join(os.tmpdir(), `cloudtuner-test-${process.pid}`),

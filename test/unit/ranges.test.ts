@@ -3,8 +3,14 @@ import { DomainError } from '../../src/errors';
 
 describe('day ranges', () => {
   it('takes the previous period of the same length, ending the day before', () => {
-    expect(previousRange({ start: '2024-03-01', end: '2024-03-31' })).toEqual({ start: '2024-01-30', end: '2024-02-29' });
-    expect(previousRange({ start: '2024-01-01', end: '2024-01-01' })).toEqual({ start: '2023-12-31', end: '2023-12-31' });
+    expect(previousRange({ start: '2024-03-01', end: '2024-03-31' })).toEqual({
+      start: '2024-01-30',
+      end: '2024-02-29',
+    });
+    expect(previousRange({ start: '2024-01-01', end: '2024-01-01' })).toEqual({
+      start: '2023-12-31',
+      end: '2023-12-31',
+    });
   });
 
   it('accepts 366 days and refuses 367, naming the argument', () => {
