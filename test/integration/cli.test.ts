@@ -10,7 +10,8 @@ const BIN = path.resolve(__dirname, '../../bin/cloudtuner.js');
 describe('cloudtuner CLI', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtuner-cli-'));
   const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1' };
-  const run = (...args: string[]) => spawnSync('node', [BIN, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+  const run = (...args: string[]) =>
+    spawnSync('node', [BIN, ...args], { env, encoding: 'utf8', timeout: 60_000 });
 
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 

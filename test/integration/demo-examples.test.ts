@@ -1,0 +1,98 @@
+import { createTestCore } from '../support/test-core';
+import { startServer, type RunningServer } from '../../src/main';
+import { loadExampleQueries } from '../../src/http/examples';
+import { addDays, formatDay } from '../../src/domain/days';
+import type {
+  DailyByServiceQuery,
+  K8sClustersQuery,
+  SpendByProviderQuery,
+  TopExpensesQuery,
+} from '../../src/generated/graphql';
+
+// The GraphiQL example operations, run over HTTP against the demo organization exactly as a
+// person opening `npm run dev` would, with the answers checked against each other and by hand.
+describe('example operations on the demo data', () => {
+  let core: Awaited<ReturnType<typeof createTestCore>>;
+  let server: RunningServer;
+  let token: string;
+  const yesterday = addDays(formatDay(new Date()), -1);
+  const range = { start: addDays(yesterday, -29), end: yesterday };
+  const examples = new Map(loadExampleQueries().map((example) => [example.name, example.query]));
+
+  async function run<T>(name: string, variables: Record<string, unknown> = { range }): Promise<T> {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: examples.get(name), variables }),
+    });
+    const body = (await response.json()) as { data: T; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    return body.data;
+  }
+
+  beforeAll(async () => {
+    core = await createTestCore();
+    ({ token } = await core.demo.seed());
+    server = await startServer(core, { role: 'api' });
+  });
+
+  afterAll(async () => {
+    await server.stop();
+    await core.dispose();
+  });
+
+  it('has the four example operations', () => {
+    expect([...examples.keys()]).toEqual([
+      'daily-by-service',
+      'k8s-clusters',
+      'spend-by-provider',
+      'top-expenses',
+    ]);
+  });
+
+  it('agrees on the 30-day total across summary, expenses and breakdown, all four providers present', async () => {
+    const summary = await run<SpendByProviderQuery>('spend-by-provider');
+    const top = await run<TopExpensesQuery>('top-expenses');
+    const daily = await run<DailyByServiceQuery>('daily-by-service');
+    expect(summary.costSummary.byProvider.map((p) => p.provider).sort()).toEqual([
+      'AWS',
+      'AZURE',
+      'GCP',
+      'KUBERNETES',
+    ]);
+    expect(summary.costSummary.total).toBeGreaterThan(0);
+    expect(top.expenses.totalCost).toBeCloseTo(summary.costSummary.total, 6);
+    expect(daily.expenseBreakdown.total).toBeCloseTo(summary.costSummary.total, 6);
+    expect(daily.expenseBreakdown.days).toHaveLength(30);
+    expect(daily.expenseBreakdown.days[0]?.date).toBe(range.start);
+  });
+
+  it('shows each cluster as a virtual resource whose cost is its breakdown total', async () => {
+    const top = await run<TopExpensesQuery>('top-expenses', { range, first: 100 });
+    const clusters = top.expenses.edges.filter((edge) => edge.node.provider === 'KUBERNETES');
+    expect(clusters.map((edge) => edge.node.name).sort()).toEqual(['ml-gke', 'prod-eks']);
+    for (const { node } of clusters) {
+      expect(node.resourceType).toBe('K8s Cluster');
+      expect(node.k8sCosts?.total).toBeCloseTo(node.cost, 6);
+    }
+    expect(
+      top.expenses.edges
+        .filter((edge) => edge.node.provider !== 'KUBERNETES')
+        .every((e) => e.node.k8sCosts === null),
+    ).toBe(true);
+  });
+
+  it('reports prod-eks at $2.40 a day of EKS management and $1.20 of load balancers', async () => {
+    const { k8sClusters } = await run<K8sClustersQuery>('k8s-clusters');
+    const prod = k8sClusters.find((cluster) => cluster.name === 'prod-eks');
+    const ml = k8sClusters.find((cluster) => cluster.name === 'ml-gke');
+    // $0.10/h x 24 h x 30 days = $72; two balancers x $0.025/h x 24 h x 30 days = $36.
+    expect(prod?.costs.management).toBeCloseTo(72, 9);
+    expect(prod?.costs.loadBalancer).toBeCloseTo(36, 9);
+    expect(prod?.status).toBe('HEALTHY');
+    expect(ml?.status).toBe('STALE');
+    expect(prod?.dailyCosts).toHaveLength(30);
+    const dailySum = (prod?.dailyCosts ?? []).reduce((sum, day) => sum + day.costs.total, 0);
+    expect(dailySum).toBeCloseTo(prod?.costs.total ?? -1, 6);
+  });
+});
