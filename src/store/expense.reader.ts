@@ -283,6 +283,8 @@ export class ClickHouseExpenseReader implements ExpenseReader {
            OR (e.date >= {p_from:DateTime('UTC')} AND e.date < {p_until:DateTime('UTC')}))
          AND e.cloud_account_id IN (${ORG_ACCOUNTS})
        GROUP BY provider
+       -- Like every other read: a provider whose rows were all cancelled (+1/-1) is absent, not 0/0.
+       HAVING sum(e.sign) > 0
        ORDER BY provider`,
       params,
     );

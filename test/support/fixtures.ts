@@ -51,10 +51,22 @@ export class Fixtures {
   readonly accounts: ClickHouseCloudAccountRepository;
   readonly organizations: ClickHouseOrganizationRepository;
 
-  constructor(core: Core) {
+  constructor(private readonly core: Core) {
     this.writer = new ClickHouseExpenseWriter(core.db);
     this.accounts = new ClickHouseCloudAccountRepository(core.db);
     this.organizations = new ClickHouseOrganizationRepository(core.db);
+  }
+
+  /**
+   * Stops background merges of the sign-collapsing tables for this database. A merge may collapse
+   * a +1/-1 pair on disk at any time; with merges held, every pair stays as written, so the reads'
+   * own `cost * sign` / `HAVING sum(sign) > 0` handling is what a test exercises, every run.
+   */
+  async holdMerges(): Promise<void> {
+    for (const table of ['expenses', 'k8s_cost_breakdown']) {
+      // The database name is checked by the config (letters, digits, _); SYSTEM takes no parameters.
+      await this.core.db.command(`SYSTEM STOP MERGES ${this.core.db.database}.${table}`);
+    }
   }
 
   /** Creates an organization; returns its id. */
@@ -87,22 +99,20 @@ export class Fixtures {
   }
 
   async resources(account: CloudAccount, specs: readonly ResourceSpec[]): Promise<ResourceRecord[]> {
-    const records = specs.map(
-      (spec): ResourceRecord => ({
-        id: spec.id ?? randomUUID(),
-        organizationId: account.organizationId,
-        cloudAccountId: account.id,
-        cloudResourceId: spec.cloudResourceId ?? `cloud-${spec.name}`,
-        name: spec.name,
-        resourceType: spec.resourceType ?? 'Instance',
-        region: spec.region ?? '',
-        service: spec.service ?? '',
-        owner: spec.owner ?? '',
-        tags: spec.tags ?? {},
-        firstSeen: spec.firstSeen ?? '2024-01-01',
-        lastSeen: spec.lastSeen ?? '2024-12-31',
-      }),
-    );
+    const records = specs.map((spec): ResourceRecord => ({
+      id: spec.id ?? randomUUID(),
+      organizationId: account.organizationId,
+      cloudAccountId: account.id,
+      cloudResourceId: spec.cloudResourceId ?? `cloud-${spec.name}`,
+      name: spec.name,
+      resourceType: spec.resourceType ?? 'Instance',
+      region: spec.region ?? '',
+      service: spec.service ?? '',
+      owner: spec.owner ?? '',
+      tags: spec.tags ?? {},
+      firstSeen: spec.firstSeen ?? '2024-01-01',
+      lastSeen: spec.lastSeen ?? '2024-12-31',
+    }));
     await this.writer.upsertResources(records);
     return records;
   }
@@ -219,12 +229,16 @@ export function errorOf(result: ExecutionResult): { code: unknown; message: stri
   const error = result.errors?.[0];
   if (!error) throw new Error(`expected a GraphQL error, got data ${JSON.stringify(result.data)}`);
   const original = error.originalError;
-  if (original instanceof DomainError) return { code: original.code, message: original.message, domain: true };
+  if (original instanceof DomainError)
+    return { code: original.code, message: original.message, domain: true };
   return { code: error.extensions?.code, message: error.message, domain: false };
 }
 
 /** Counts the SQL statements run while `work` runs. */
-export async function countQueries<T>(core: Core, work: () => Promise<T>): Promise<{ result: T; queries: number }> {
+export async function countQueries<T>(
+  core: Core,
+  work: () => Promise<T>,
+): Promise<{ result: T; queries: number }> {
   let queries = 0;
   const unsubscribe = core.db.observe(() => {
     queries += 1;
