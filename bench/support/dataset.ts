@@ -141,7 +141,8 @@ function plan(rows: number, resources: number) {
   const clusterRows = CLUSTERS.length * BENCH_DAYS;
   const correctionPairs = Math.max(1, Math.round(rows * CORRECTION_SHARE));
   const cloudRows = rows - clusterRows - 2 * correctionPairs;
-  if (cloudRows < BENCH_DAYS) throw new Error(`BENCH_ROWS=${rows} is too small (at least ${clusterRows + 3 * BENCH_DAYS})`);
+  if (cloudRows < BENCH_DAYS)
+    throw new Error(`BENCH_ROWS=${rows} is too small (at least ${clusterRows + 3 * BENCH_DAYS})`);
   const perDay = Math.ceil(cloudRows / BENCH_DAYS);
   // Every (resource, day) pair must stay unique: grow the resource set if the day needs more.
   const cloudResources = Math.max(resources, Math.ceil(perDay * 1.1));
@@ -204,7 +205,14 @@ async function generate(
       `${firstDay}..${lastDay}) ...`,
   );
 
-  for (const table of ['organizations', 'cloud_accounts', 'resources', 'expenses', 'k8s_cost_breakdown', 'api_tokens']) {
+  for (const table of [
+    'organizations',
+    'cloud_accounts',
+    'resources',
+    'expenses',
+    'k8s_cost_breakdown',
+    'api_tokens',
+  ]) {
     await db.command(`TRUNCATE TABLE IF EXISTS {db:Identifier}.${table}`);
   }
 
@@ -359,7 +367,9 @@ async function generate(
   );
   const count = Number(check?.rows);
   if (Number(check?.net) !== p.baseRows || count < p.baseRows || count > rows) {
-    throw new Error(`generated ${check?.rows} expense rows (net ${check?.net}); expected ${rows} (net ${p.baseRows})`);
+    throw new Error(
+      `generated ${check?.rows} expense rows (net ${check?.net}); expected ${rows} (net ${p.baseRows})`,
+    );
   }
   return {
     version: GENERATOR_VERSION,

@@ -38,7 +38,11 @@ export function table(rows: (string | number)[][]): string {
   const widths = cells[0]?.map((_, i) => Math.max(...cells.map((row) => row[i]?.length ?? 0))) ?? [];
   const line = (row: string[], source: (string | number)[]) =>
     row
-      .map((cell, i) => (typeof source[i] === 'number' || /^[\d.,x×-]+( ms)?$/.test(cell) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .map((cell, i) =>
+        typeof source[i] === 'number' || /^[\d.,x×-]+( ms)?$/.test(cell)
+          ? cell.padStart(widths[i] ?? 0)
+          : cell.padEnd(widths[i] ?? 0),
+      )
       .join('  ')
       .trimEnd();
   const out = cells.map((row, i) => line(row, rows[i] as (string | number)[]));

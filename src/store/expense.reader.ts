@@ -235,16 +235,29 @@ export class ClickHouseExpenseReader implements ExpenseReader {
         [key, name] = ['d.tags[{tag_key:String}]', 'd.tags[{tag_key:String}]'];
         break;
     }
+    // Account-level splits sum each (account, day) first and join the handful of accounts to
+    // those few rows; joining first touched every expense row. Measured on 10M rows, 90 days
+    // by provider: 604 -> 281 ms (BENCHMARKS.md). Grouping in the table's sort order
+    // (cloud_account_id, date, ...) lets ClickHouse aggregate as it reads.
+    const source = accountLevel
+      ? `(SELECT cloud_account_id, toDate(date) AS day, ${money('cost')} AS cost_dec, sum(sign) AS signs
+          FROM {db:Identifier}.expenses
+          WHERE date >= {from:DateTime('UTC')} AND date < {until:DateTime('UTC')}
+            AND cloud_account_id IN (${ORG_ACCOUNTS})
+          GROUP BY cloud_account_id, day)`
+      : `(SELECT resource_id, toDate(date) AS day, ${decimal('cost')} * sign AS cost_dec, sign AS signs
+          FROM {db:Identifier}.expenses
+          WHERE date >= {from:DateTime('UTC')} AND date < {until:DateTime('UTC')}
+            AND cloud_account_id IN (${ORG_ACCOUNTS}))`;
     const rows = await this.db.query<{ day: string; key: string; name: string; cost: string }>(
-      `SELECT toString(toDate(e.date)) AS day, ${key} AS key, any(${name}) AS name,
-              toString(sum(${decimal('e.cost')} * e.sign)) AS cost
-       FROM {db:Identifier}.expenses AS e
+      `SELECT toString(e.day) AS day, ${key} AS key, any(${name}) AS name, toString(sum(e.cost_dec)) AS cost
+       FROM ${source} AS e
        INNER JOIN ${join}
-       WHERE e.date >= {from:DateTime('UTC')} AND e.date < {until:DateTime('UTC')}
-         AND e.cloud_account_id IN (${ORG_ACCOUNTS}) ${k8sOnly}
-       GROUP BY day, key
-       HAVING sum(e.sign) > 0
-       ORDER BY day, key`,
+       WHERE 1 ${k8sOnly}
+       GROUP BY e.day, key
+       HAVING sum(e.signs) > 0
+       ORDER BY day, key
+       SETTINGS optimize_aggregation_in_order = 1`,
       params,
     );
     return rows.map((row) => ({ date: row.day, key: row.key, name: row.name, cost: row.cost }));
