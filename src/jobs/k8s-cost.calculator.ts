@@ -1,0 +1,120 @@
+import type { K8sCostBreakdown } from '../domain/model';
+import { MetricsQueryError, type PromVector, type TenantMetricsSource } from './metrics-source';
+import {
+  k8sCostQueries,
+  k8sCostWindow,
+  type K8sCostQuery,
+  type K8sCostQueryName,
+  type K8sCostWindow,
+} from './k8s-cost.queries';
+
+export interface K8sCostCalculatorOptions {
+  /** Integration step in seconds (K8S_INTEGRATION_STEP_SECONDS); must divide a day. */
+  stepSeconds: number;
+}
+
+/** A computed cluster-day. */
+export interface K8sCostComputation {
+  breakdown: K8sCostBreakdown;
+  window: K8sCostWindow;
+  /** Some query returned a series: the cluster sent metrics in the window. */
+  hasData: boolean;
+}
+
+/** Money is kept to 1e-9 $: far below a cent, above the noise of float sums in any order. */
+export function roundCost(value: number): number {
+  return Number(value.toFixed(9)) + 0; // + 0 turns -0 into 0
+}
+
+/**
+ * Computes one cluster's costs for one UTC day from the metrics backend. It runs the queries of
+ * {@link k8sCostQueries} concurrently and only adds their answers up (one number per node at
+ * most): every selection, deduplication, join and integration happens in the backend, so a job
+ * costs about as much as its slowest query, never more than the queries run one after another.
+ */
+export class K8sCostCalculator {
+  constructor(
+    private readonly metrics: TenantMetricsSource,
+    private readonly options: K8sCostCalculatorOptions,
+  ) {}
+
+  /** The window of `day` as seen at `now` (the whole day once it has ended). */
+  window(day: string, now: Date = new Date()): K8sCostWindow {
+    return k8sCostWindow(day, this.options.stepSeconds, now);
+  }
+
+  /** The exact queries (PromQL, evaluation time) a computation of this cluster-day runs. */
+  queries(clusterId: string, day: string, now: Date = new Date()): K8sCostQuery[] {
+    return k8sCostQueries(clusterId, this.window(day, now));
+  }
+
+  /** The cluster-day's breakdown, rounded to 1e-9 $; rejects with the first query's MetricsError. */
+  async compute(clusterId: string, day: string, now: Date = new Date()): Promise<K8sCostComputation> {
+    const window = this.window(day, now);
+    const source = this.metrics.forTenant(clusterId);
+    const queries = k8sCostQueries(clusterId, window);
+    const answers = await Promise.all(queries.map((q) => source.instantQuery(q.promql, q.time)));
+    const answer = {} as Record<K8sCostQueryName, PromVector>;
+    queries.forEach((query, i) => {
+      const vector = answers[i] as PromVector;
+      checkFinite(vector, query, clusterId);
+      answer[query.name] = vector;
+    });
+    const hasData = answers.some((vector) => vector && vector.length > 0);
+    const sum = (name: K8sCostQueryName) => roundCost(answer[name].reduce((total, s) => total + s.value, 0));
+
+    // idle = per node max(0, cpu + ram + gpu - claimed cpu - claimed ram - claimed gpu).
+    const perNode = new Map<string, number>();
+    const add = (name: K8sCostQueryName, sign: 1 | -1) => {
+      for (const sample of answer[name]) {
+        const node = sample.metric.node ?? '';
+        perNode.set(node, (perNode.get(node) ?? 0) + sign * sample.value);
+      }
+    };
+    add('cpu', 1);
+    add('ram', 1);
+    add('gpu', 1);
+    const owned = new Set(perNode.keys()); // a node with claims but no split cost has no idle
+    add('claimedCpu', -1);
+    add('claimedRam', -1);
+    add('claimedGpu', -1);
+    let idle = 0;
+    for (const [node, value] of perNode) if (owned.has(node) && value > 0) idle += value;
+
+    const breakdown: K8sCostBreakdown = {
+      cpu: sum('cpu'),
+      ram: sum('ram'),
+      gpu: sum('gpu'),
+      nodeUnsplit: sum('nodeUnsplit'),
+      storage: sum('storage'),
+      // The network query always answers a zero "counters" series when byte counters existed.
+      network: answer.network.length ? sum('network') : null,
+      loadBalancer: sum('loadBalancer'),
+      management: sum('management'),
+      idle: roundCost(idle),
+      total: 0,
+    };
+    breakdown.total = roundCost(
+      breakdown.cpu +
+        breakdown.ram +
+        breakdown.gpu +
+        breakdown.nodeUnsplit +
+        breakdown.storage +
+        (breakdown.network ?? 0) +
+        breakdown.loadBalancer +
+        breakdown.management,
+    );
+    return { breakdown, window, hasData };
+  }
+}
+
+/** A NaN or infinite value is a query that cannot give a cost. */
+function checkFinite(vector: PromVector, query: K8sCostQuery, tenant: string): void {
+  for (const sample of vector) {
+    if (!Number.isFinite(sample.value))
+      throw new MetricsQueryError(`the ${query.name} query returned ${sample.value}`, {
+        query: query.promql,
+        tenant,
+      });
+  }
+}

@@ -1,0 +1,104 @@
+import { Queue, Worker } from 'bullmq';
+import type { Logger } from '../logger';
+import type { AggregationRun } from '../domain/aggregation-run';
+import type { RedisConnection } from './redis.connection';
+
+/** The queue of the fan-out ticks; the runs themselves go to K8S_COST_QUEUE. */
+export const K8S_COST_SCHEDULE_QUEUE = 'k8s-cost-schedule';
+
+/** The two job schedulers: the daily final runs and the running day's refresh. */
+export const DAILY_SCHEDULER_ID = 'k8s-cost-daily';
+export const PROVISIONAL_SCHEDULER_ID = 'k8s-cost-provisional';
+
+/** `daily`: yesterday (final) and the re-run days; `provisional`: today's running cost. */
+export type FanOutKind = 'daily' | 'provisional';
+
+interface TickData {
+  kind: FanOutKind;
+}
+
+export interface K8sCostSchedulerOptions {
+  redis: RedisConnection;
+  prefix: string;
+  /** K8S_AGGREGATION_CRON, evaluated in UTC. */
+  cron: string;
+  /** K8S_PROVISIONAL_REFRESH_MINUTES; 0 removes the provisional scheduler. */
+  provisionalRefreshMinutes: number;
+  /** Plans and enqueues the runs of one tick (AggregationRunService.enqueueScheduled). */
+  fanOut(kind: FanOutKind): Promise<AggregationRun[]>;
+  logger: Logger;
+}
+
+/**
+ * Keeps two BullMQ job schedulers (`upsertJobScheduler`, idempotent: any number of scheduler
+ * processes agree on one schedule, and a changed cron replaces the old one) and processes their
+ * ticks: each tick fans out one run per active cluster for the days of its kind. A tick is a job
+ * like any other, so it is taken by exactly one scheduler process, retried if the store is down,
+ * and picked up again if its process dies.
+ */
+export class K8sCostScheduler {
+  private queue?: Queue<TickData>;
+  private worker?: Worker<TickData, number>;
+
+  constructor(private readonly options: K8sCostSchedulerOptions) {}
+
+  async start(): Promise<void> {
+    const { redis, prefix, cron, provisionalRefreshMinutes, logger } = this.options;
+    const queue = new Queue<TickData>(K8S_COST_SCHEDULE_QUEUE, {
+      connection: redis.get(),
+      prefix,
+      defaultJobOptions: {
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 10_000 },
+        removeOnComplete: { count: 200 },
+        removeOnFail: { count: 200 },
+      },
+    });
+    this.queue = queue;
+    const tickOpts = { attempts: 5, backoff: { type: 'exponential', delay: 10_000 } };
+    await queue.upsertJobScheduler(
+      DAILY_SCHEDULER_ID,
+      { pattern: cron, tz: 'UTC' },
+      { name: 'fan-out', data: { kind: 'daily' }, opts: tickOpts },
+    );
+    if (provisionalRefreshMinutes > 0) {
+      await queue.upsertJobScheduler(
+        PROVISIONAL_SCHEDULER_ID,
+        { every: provisionalRefreshMinutes * 60_000 },
+        { name: 'fan-out', data: { kind: 'provisional' }, opts: tickOpts },
+      );
+    } else {
+      await queue.removeJobScheduler(PROVISIONAL_SCHEDULER_ID);
+    }
+    this.worker = new Worker<TickData, number>(
+      K8S_COST_SCHEDULE_QUEUE,
+      async (job) => (await this.options.fanOut(job.data.kind)).length,
+      { connection: redis.get(), prefix, concurrency: 1 },
+    );
+    this.worker.on('completed', (job, count) =>
+      logger.info({ kind: job.data.kind, runs: count }, 'aggregation fan-out enqueued runs'),
+    );
+    this.worker.on('failed', (job, error) =>
+      logger.warn({ kind: job?.data.kind, err: error }, 'aggregation fan-out failed'),
+    );
+    this.worker.on('error', (error) => logger.error({ err: error }, 'aggregation scheduler error'));
+    logger.info({ cron, tz: 'UTC', provisionalRefreshMinutes }, 'aggregation scheduler started');
+  }
+
+  /** Stops processing ticks, then closes the schedule queue. */
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    const queue = this.queue;
+    this.worker = undefined;
+    this.queue = undefined;
+    let first: unknown;
+    for (const step of [() => worker?.close(), () => queue?.close()]) {
+      try {
+        await step();
+      } catch (error) {
+        first ??= error;
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+}

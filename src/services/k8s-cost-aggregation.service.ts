@@ -1,0 +1,295 @@
+import { createHash } from 'node:crypto';
+import type { CloudAccount, K8sCostBreakdown } from '../domain/model';
+import type {
+  CloudAccountLookup,
+  ExpenseRecord,
+  ExpenseWriter,
+  K8sBreakdownRecord,
+  K8sCostDayRepository,
+  NetRow,
+  ResourceRecord,
+} from '../domain/ports';
+import { formatDay, parseDay } from '../domain/days';
+import { MetricsError } from '../jobs/metrics-source';
+import { isSafeTenantId, type K8sCostQuery } from '../jobs/k8s-cost.queries';
+import { roundCost, type K8sCostCalculator } from '../jobs/k8s-cost.calculator';
+
+/** What an aggregation wrote: nothing (same figures), a first row, or a -1/+1 correction. */
+export type AggregationWritten = 'none' | 'new' | 'correction';
+
+export interface AggregateDayOptions {
+  /** The day is still running (or not yet final): its breakdown row is marked provisional. */
+  provisional: boolean;
+}
+
+export interface AggregateDayResult {
+  written: AggregationWritten;
+  /** The breakdown the store holds for the day after the call. */
+  breakdown: K8sCostBreakdown;
+  /** Whether that stored breakdown is provisional. */
+  provisional: boolean;
+  /** The cluster's virtual resource id (expenses.resource_id). */
+  resourceId: string;
+  /** The cluster sent metrics in the day's window; without any, nothing is written. */
+  hasData: boolean;
+}
+
+export type AggregationInputCode = 'UNKNOWN_CLUSTER' | 'NOT_A_CLUSTER' | 'BAD_DAY';
+
+/**
+ * A job that cannot succeed however often it runs: unknown or deleted cluster, an account that is
+ * not a cluster, a malformed day, a day in the future, or a final run of a day not yet over. The
+ * queue layer turns it into BullMQ's UnrecoverableError.
+ */
+export class AggregationInputError extends Error {
+  override readonly name = 'AggregationInputError';
+  readonly retryable = false;
+  constructor(
+    readonly code: AggregationInputCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Whether a failure of {@link K8sCostAggregationService.aggregateDay} is worth retrying: not for
+ * bad input or a query the backend refuses (MetricsQueryError); yes for an unavailable backend
+ * (MetricsBackendUnavailableError) and for store or network failures.
+ */
+export function isRetryableAggregationError(error: unknown): boolean {
+  if (error instanceof AggregationInputError) return false;
+  if (error instanceof MetricsError) return error.retryable;
+  return true;
+}
+
+const CLUSTER_NAMESPACE = 'a3f1c9d2-5b7e-4e0a-9c61-2d8f4b7a0e13';
+
+/** The stable id of a cluster's virtual resource: a UUID v5 of the cluster id (names may change). */
+export function clusterResourceId(clusterId: string): string {
+  const namespace = Buffer.from(CLUSTER_NAMESPACE.replace(/-/g, ''), 'hex');
+  const hash = createHash('sha1').update(namespace).update(clusterId, 'utf8').digest();
+  hash[6] = ((hash[6] as number) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] as number) & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+type StoredBreakdown = K8sCostBreakdown & { provisional: boolean };
+
+const FIELDS = [
+  'cpu',
+  'ram',
+  'gpu',
+  'nodeUnsplit',
+  'storage',
+  'loadBalancer',
+  'management',
+  'idle',
+  'total',
+] as const;
+
+/** Equal once both sides are rounded to 1e-9 $ (what the calculator writes). */
+function sameCost(a: number | null, b: number | null): boolean {
+  return a === null || b === null ? a === b : roundCost(a) === roundCost(b);
+}
+
+function sameBreakdown(a: StoredBreakdown, b: StoredBreakdown): boolean {
+  return (
+    a.provisional === b.provisional &&
+    sameCost(a.network, b.network) &&
+    FIELDS.every((field) => sameCost(a[field], b[field]))
+  );
+}
+
+/** The one live row of a clean state (a single value with net sign +1), else undefined. */
+function live<T>(rows: readonly NetRow<T>[]): T | undefined {
+  return rows.length === 1 && rows[0]?.net === 1 ? rows[0].value : undefined;
+}
+
+/** Rows that bring every stored value's net sign to zero: the stored row as -1 (a +1 for a stray -1). */
+function cancelling<T>(rows: readonly NetRow<T>[]): { value: T; sign: 1 | -1 }[] {
+  return rows.flatMap((row) =>
+    Array.from({ length: Math.abs(row.net) }, () => ({
+      value: row.value,
+      sign: row.net > 0 ? (-1 as const) : 1,
+    })),
+  );
+}
+
+/** Runs one task per key at a time, in call order. */
+class KeyedMutex {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const tail = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
+    this.tails.set(key, tail);
+    await previous;
+    try {
+      return await task();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+export interface K8sCostAggregationDeps {
+  accounts: CloudAccountLookup;
+  days: K8sCostDayRepository;
+  writer: ExpenseWriter;
+  calculator: K8sCostCalculator;
+  now?: () => Date;
+}
+
+/**
+ * Turns one cluster-day of metrics into its rows: the cluster as a virtual resource, one
+ * `expenses` row (cost = total) and the `k8s_cost_breakdown` row beside it.
+ *
+ * Never counted twice. Within a process, runs of the same cluster-day are serialized by a mutex,
+ * and each run computes, then reads what is stored (grouped by exact row values) right before it
+ * writes: same figures (to 1e-9 $) -> nothing; changed figures -> the stored row as -1 and the new
+ * one as +1, in each table independently, so a run interrupted between inserts is repaired by
+ * the next (cancels are written first: an interrupted run leaves the day missing, never doubled). Across processes, the BullMQ job id (one job per cluster-day) is what keeps two
+ * runs from overlapping; should two still race, the day can hold two live rows until the next run
+ * of it, which cancels every stored row and writes one (any state converges to a single +1 row).
+ *
+ * Provisional rows (the running day) carry provisional=1; the final run replaces them through a
+ * correction even when the figures did not change. A provisional run never overwrites a final row.
+ */
+export class K8sCostAggregationService {
+  private readonly locks = new KeyedMutex();
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: K8sCostAggregationDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** The queries of a cluster-day as a job would run them now (for benchmarks and debugging). */
+  queries(clusterId: string, day: string): K8sCostQuery[] {
+    const now = this.now();
+    this.checkInput(clusterId, day, { provisional: true }, now);
+    return this.deps.calculator.queries(clusterId, day, now);
+  }
+
+  /**
+   * Computes and stores one cluster's cost for one UTC day. Throws AggregationInputError for an
+   * unknown cluster or a bad day (not retryable), MetricsBackendUnavailableError when the backend
+   * is down (retryable), MetricsQueryError when it refuses a query (not retryable).
+   */
+  async aggregateDay(
+    clusterId: string,
+    day: string,
+    options: AggregateDayOptions,
+  ): Promise<AggregateDayResult> {
+    const now = this.now();
+    this.checkInput(clusterId, day, options, now);
+    return this.locks.run(`${clusterId}|${day}`, () => this.aggregateLocked(clusterId, day, options, now));
+  }
+
+  private checkInput(clusterId: string, day: string, options: AggregateDayOptions, now: Date): void {
+    if (!isSafeTenantId(clusterId))
+      throw new AggregationInputError('UNKNOWN_CLUSTER', `cluster ${JSON.stringify(clusterId)} not found`);
+    const start = parseDay(day);
+    if (!start) throw new AggregationInputError('BAD_DAY', `${JSON.stringify(day)} is not a YYYY-MM-DD day`);
+    if (day > formatDay(now)) throw new AggregationInputError('BAD_DAY', `${day} is in the future`);
+    if (!options.provisional && !this.deps.calculator.window(day, now).complete)
+      throw new AggregationInputError('BAD_DAY', `${day} has not ended yet: aggregate it as provisional`);
+  }
+
+  private async aggregateLocked(
+    clusterId: string,
+    day: string,
+    options: AggregateDayOptions,
+    now: Date,
+  ): Promise<AggregateDayResult> {
+    const account = await this.deps.accounts.findById(clusterId);
+    if (!account || account.deleted)
+      throw new AggregationInputError('UNKNOWN_CLUSTER', `cluster ${JSON.stringify(clusterId)} not found`);
+    if (account.type !== 'KUBERNETES')
+      throw new AggregationInputError(
+        'NOT_A_CLUSTER',
+        `cloud account ${JSON.stringify(clusterId)} is ${account.type}, not a Kubernetes cluster`,
+      );
+    const resourceId = clusterResourceId(clusterId);
+    const { breakdown, hasData } = await this.deps.calculator.compute(clusterId, day, now);
+    const computed: StoredBreakdown = { ...breakdown, provisional: options.provisional };
+
+    // Read right before writing (inside the lock): the comparison is against the newest state.
+    const stored = await this.deps.days.storedDay(clusterId, resourceId, day);
+    const storedLive = live(stored.breakdowns);
+    const unchanged = (result: StoredBreakdown): AggregateDayResult => {
+      const { provisional, ...costs } = result;
+      return { written: 'none', breakdown: costs, provisional, resourceId, hasData };
+    };
+    // No metrics at all in the window (backfilling before the cluster existed, or data past
+    // retention): write nothing rather than a zero day, and keep whatever is stored.
+    if (!hasData) return unchanged(storedLive ?? computed);
+    // Dimensions follow the account (renamed, region or version from kubecost_cluster_info) even
+    // when the figures do not change; the row is rewritten only when something differs.
+    await this.upsertResource(account, resourceId, day);
+    if (options.provisional && storedLive && !storedLive.provisional) return unchanged(storedLive);
+
+    const base = { cloudAccountId: clusterId, resourceId, date: day };
+    const expenseRows: ExpenseRecord[] = [];
+    const storedCost = live(stored.expenses);
+    if (storedCost === undefined || !sameCost(storedCost, computed.total)) {
+      for (const row of cancelling(stored.expenses))
+        expenseRows.push({ ...base, cost: row.value, sign: row.sign });
+      expenseRows.push({ ...base, cost: computed.total, sign: 1 });
+    }
+    const breakdownRows: K8sBreakdownRecord[] = [];
+    if (!storedLive || !sameBreakdown(storedLive, computed)) {
+      for (const row of cancelling(stored.breakdowns))
+        breakdownRows.push({ ...base, ...row.value, sign: row.sign });
+      breakdownRows.push({ ...base, ...computed, sign: 1 });
+    }
+    if (!expenseRows.length && !breakdownRows.length) return unchanged(storedLive ?? computed);
+
+    // One row per insert, cancels first. ClickHouse collapses each inserted block as a merge
+    // would (optimize_on_insert): two identical -1 rows in one block keep only one, and a block
+    // with more -1 than +1 rows drops its +1. Cancels before the new row: if the process dies in
+    // between, the day is missing until the next run, never counted twice.
+    for (const row of expenseRows) await this.deps.writer.insertExpenses([row]);
+    for (const row of breakdownRows) await this.deps.writer.insertK8sBreakdown([row]);
+    const before = stored.expenses.length + stored.breakdowns.length;
+    return {
+      written: before ? 'correction' : 'new',
+      breakdown,
+      provisional: options.provisional,
+      resourceId,
+      hasData,
+    };
+  }
+
+  /** The cluster as a virtual resource; written only when a dimension or its seen-range changes. */
+  private async upsertResource(account: CloudAccount, resourceId: string, day: string): Promise<void> {
+    const existing = await this.deps.days.getResource(account.organizationId, resourceId);
+    const tags: Record<string, string> = { ...existing?.tags };
+    if (account.k8sProvider) tags.k8s_provider = account.k8sProvider;
+    if (account.version) tags.k8s_version = account.version;
+    const wanted: ResourceRecord = {
+      id: resourceId,
+      organizationId: account.organizationId,
+      cloudAccountId: account.id,
+      cloudResourceId: account.id,
+      name: account.name,
+      resourceType: 'K8s Cluster',
+      region: account.region,
+      service: 'Kubernetes',
+      owner: account.owner,
+      tags,
+      firstSeen: existing && existing.firstSeen < day ? existing.firstSeen : day,
+      lastSeen: existing && existing.lastSeen > day ? existing.lastSeen : day,
+    };
+    if (!existing || canonical(existing) !== canonical(wanted))
+      await this.deps.writer.upsertResources([wanted]);
+  }
+}
+
+function canonical(resource: ResourceRecord): string {
+  const tags = Object.entries(resource.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify({ ...resource, tags });
+}

@@ -1,0 +1,111 @@
+import type { K8sCostDayRepository, NetRow, ResourceRecord, StoredK8sDay } from '../domain/ports';
+import type { K8sCostBreakdown } from '../domain/model';
+import type { Db } from './db';
+
+interface BreakdownGroupRow {
+  cpu_cost: number;
+  ram_cost: number;
+  gpu_cost: number;
+  node_unsplit_cost: number;
+  storage_cost: number;
+  network_cost: number | null;
+  load_balancer_cost: number;
+  management_cost: number;
+  idle_cost: number;
+  total_cost: number;
+  provisional: number;
+  net: string | number;
+}
+
+interface ResourceRow {
+  id: string;
+  organization_id: string;
+  cloud_account_id: string;
+  cloud_resource_id: string;
+  name: string;
+  resource_type: string;
+  region: string;
+  service: string;
+  owner: string;
+  tags: Record<string, string>;
+  first_seen: string;
+  last_seen: string;
+}
+
+const BREAKDOWN_VALUES = `cpu_cost, ram_cost, gpu_cost, node_unsplit_cost, storage_cost, network_cost,
+  load_balancer_cost, management_cost, idle_cost, total_cost, provisional`;
+
+/**
+ * Reads a cluster-day back the way the aggregation job needs it: grouped by the exact row values
+ * (not summed as money), so a correction can cancel the stored row with a -1 row whose every
+ * Float64 is bit-identical to it. Only then does CollapsingMergeTree collapse the pair on merge;
+ * a -1 row that differs in the last bit would leave two rows that cancel in reads only.
+ */
+export class ClickHouseK8sCostRepository implements K8sCostDayRepository {
+  constructor(private readonly db: Db) {}
+
+  async storedDay(cloudAccountId: string, resourceId: string, date: string): Promise<StoredK8sDay> {
+    const params = { account: cloudAccountId, resource: resourceId, date: `${date} 00:00:00` };
+    const where = `cloud_account_id = {account:String} AND resource_id = {resource:String}
+                   AND date = {date:DateTime('UTC')}`;
+    const [expenses, breakdowns] = await Promise.all([
+      this.db.query<{ cost: number; net: string | number }>(
+        `SELECT cost, sum(sign) AS net FROM {db:Identifier}.expenses
+         WHERE ${where} GROUP BY cost HAVING net != 0 ORDER BY cost`,
+        params,
+      ),
+      this.db.query<BreakdownGroupRow>(
+        `SELECT ${BREAKDOWN_VALUES}, sum(sign) AS net FROM {db:Identifier}.k8s_cost_breakdown
+         WHERE ${where} GROUP BY ${BREAKDOWN_VALUES} HAVING net != 0 ORDER BY total_cost`,
+        params,
+      ),
+    ]);
+    return {
+      expenses: expenses.map((row): NetRow<number> => ({ value: row.cost, net: Number(row.net) })),
+      breakdowns: breakdowns.map((row) => ({ value: toBreakdown(row), net: Number(row.net) })),
+    };
+  }
+
+  async getResource(organizationId: string, id: string): Promise<ResourceRecord | null> {
+    const rows = await this.db.query<ResourceRow>(
+      `SELECT id, organization_id, cloud_account_id, cloud_resource_id, name, resource_type, region,
+              service, owner, tags, toString(toDate(first_seen)) AS first_seen,
+              toString(toDate(last_seen)) AS last_seen
+       FROM {db:Identifier}.resources FINAL
+       WHERE organization_id = {org:String} AND id = {id:String}`,
+      { org: organizationId, id },
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      organizationId: row.organization_id,
+      cloudAccountId: row.cloud_account_id,
+      cloudResourceId: row.cloud_resource_id,
+      name: row.name,
+      resourceType: row.resource_type,
+      region: row.region,
+      service: row.service,
+      owner: row.owner,
+      tags: row.tags,
+      firstSeen: row.first_seen,
+      lastSeen: row.last_seen,
+    };
+  }
+}
+
+function toBreakdown(row: BreakdownGroupRow): K8sCostBreakdown & { provisional: boolean } {
+  return {
+    cpu: row.cpu_cost,
+    ram: row.ram_cost,
+    gpu: row.gpu_cost,
+    nodeUnsplit: row.node_unsplit_cost,
+    storage: row.storage_cost,
+    network: row.network_cost,
+    loadBalancer: row.load_balancer_cost,
+    management: row.management_cost,
+    idle: row.idle_cost,
+    total: row.total_cost,
+    provisional: Number(row.provisional) === 1,
+  };
+}
