@@ -1,12 +1,20 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+const MIB = 1024 * 1024;
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Metrics backends the jobs query; the kind decides the tenant header default and Thanos' query flags. */
+export const METRICS_BACKENDS = ['prometheus', 'thanos', 'mimir'] as const;
+export type MetricsBackendKind = (typeof METRICS_BACKENDS)[number];
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
+  // Unset: DATA_DIR/imports. The only folder the importFocus mutation reads files from.
+  IMPORT_DIR: z.string().min(1).optional(),
   CLICKHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
   CLICKHOUSE_USER: z.string().optional(),
   CLICKHOUSE_PASSWORD: z.string().optional(),
@@ -18,10 +26,59 @@ const envSchema = z.object({
     )
     .default('cloudtuner'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . and - (at most 64)')
+    .default('cloudtuner'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   K8S_STALE_AFTER_SECONDS: z.coerce.number().int().positive().default(900),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(5000),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  METRICS_WRITE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  METRICS_TENANT_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name (THANOS-TENANT, X-Scope-OrgID)')
+    // Default by METRICS_BACKEND: X-Scope-OrgID for mimir, THANOS-TENANT otherwise.
+    .optional(),
+  METRICS_WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  // Unset: the worker does not aggregate (the demo has no metrics backend).
+  METRICS_QUERY_URL: z.url({ protocol: /^https?$/ }).optional(),
+  METRICS_BACKEND: z.enum(METRICS_BACKENDS).default('prometheus'),
+  METRICS_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  K8S_INTEGRATION_STEP_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(3600)
+    .refine((s) => 86_400 % s === 0, 'seconds that divide a day evenly (60, 300, 600, 900, 3600...)')
+    .default(300),
+  K8S_AGGREGATION_CRON: z
+    .string()
+    .trim()
+    .regex(
+      /^[0-9A-Za-z*/,?#-]+(\s+[0-9A-Za-z*/,?#-]+){4,5}$/,
+      'a cron pattern of 5 or 6 fields, evaluated in UTC (e.g. "0 3 * * *")',
+    )
+    .default('0 3 * * *'),
+  K8S_AGGREGATION_RERUN_DAYS: z.coerce.number().int().min(0).max(30).default(2),
+  K8S_PROVISIONAL_REFRESH_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
+  K8S_AGGREGATION_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  K8S_AGGREGATION_BACKOFF_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  K8S_AGGREGATION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  K8S_AGGREGATION_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  INGEST_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * MIB),
+  INGEST_MAX_DECODED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(32 * MIB),
+  INGEST_RATE_LIMIT_SAMPLES_PER_SECOND: z.coerce.number().min(0).default(0),
+  INGEST_AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(3600).default(10),
 });
 
 /** The service's configuration, parsed once from the environment at start-up and frozen. */
@@ -29,6 +86,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
+  /** The only folder `importFocus` (GraphQL) reads FOCUS files from; absolute. */
+  readonly importDir: string;
   readonly clickhouse: {
     /** Absent: the embedded engine (chdb) with its data in `dataDir/clickhouse`. */
     readonly url?: string;
@@ -38,9 +97,57 @@ export interface Config {
     readonly embeddedPath: string;
   };
   readonly redisUrl: string;
+  /** Prefix of every BullMQ key in Redis (one prefix = one independent set of queues). */
+  readonly queuePrefix: string;
   readonly logLevel: (typeof logLevels)[number];
   readonly k8sStaleAfterSeconds: number;
   readonly graphql: { readonly maxDepth: number; readonly maxComplexity: number };
+  /** Base URL clusters reach this service at; the generated remote_write blocks point there. */
+  readonly publicUrl: string;
+  /** Where accepted remote_write data goes (Thanos Receive, Mimir, Prometheus). */
+  readonly metrics: {
+    /** Absent: the ingest route answers 503 "no metrics backend configured". */
+    readonly writeUrl?: string;
+    /** The backend's tenant header, set to the authenticated cluster's cloud account id. */
+    readonly tenantHeader: string;
+    readonly writeTimeoutMs: number;
+    /**
+     * Prometheus HTTP query API base (Thanos Query, Prometheus, Mimir's `/prometheus` prefix).
+     * Absent: aggregation is disabled in this process (jobs wait for a worker that has one).
+     */
+    readonly queryUrl?: string;
+    readonly backend: MetricsBackendKind;
+    readonly queryTimeoutMs: number;
+  };
+  /** Integration step of the daily cluster costs: each step charges step/3600 hours. */
+  readonly k8sIntegrationStepSeconds: number;
+  /** The daily cluster-cost jobs (BullMQ). */
+  readonly aggregation: {
+    /** When the daily fan-out runs (cron, UTC): yesterday final plus the re-run days. */
+    readonly cron: string;
+    /** Days before yesterday aggregated again at every daily run, for late samples. */
+    readonly rerunDays: number;
+    /** How often today's provisional cost is refreshed; 0 = never. */
+    readonly provisionalRefreshMinutes: number;
+    /** Tries per run before it is FAILED (transient failures only; bad input fails at once). */
+    readonly attempts: number;
+    /** First retry delay; doubles at each retry (BullMQ exponential backoff). */
+    readonly backoffMs: number;
+    /** Runs one worker process computes at the same time. */
+    readonly concurrency: number;
+    /** BullMQ job lock: a job whose worker died is picked up again after about twice this. */
+    readonly lockMs: number;
+  };
+  readonly ingest: {
+    /** Largest compressed remote_write body accepted (413 above). */
+    readonly maxBodyBytes: number;
+    /** Largest decompressed body accepted, checked from the snappy preamble (413 above). */
+    readonly maxDecodedBytes: number;
+    /** Samples per second per cluster; 0 = no limit. */
+    readonly rateLimitSamplesPerSecond: number;
+    /** How long a verified credential is trusted without a lookup; a revocation takes this long. */
+    readonly authCacheSeconds: number;
+  };
 }
 
 /** Raised when the environment holds a value the service cannot start with. */
@@ -70,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     dataDir,
+    importDir: path.resolve(e.IMPORT_DIR ?? path.join(dataDir, 'imports')),
     clickhouse: {
       url: e.CLICKHOUSE_URL,
       username: e.CLICKHOUSE_USER,
@@ -78,9 +186,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       embeddedPath: path.join(dataDir, 'clickhouse'),
     },
     redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     k8sStaleAfterSeconds: e.K8S_STALE_AFTER_SECONDS,
     graphql: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxComplexity: e.GRAPHQL_MAX_COMPLEXITY },
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    metrics: {
+      writeUrl: e.METRICS_WRITE_URL,
+      tenantHeader:
+        e.METRICS_TENANT_HEADER ?? (e.METRICS_BACKEND === 'mimir' ? 'X-Scope-OrgID' : 'THANOS-TENANT'),
+      writeTimeoutMs: e.METRICS_WRITE_TIMEOUT_MS,
+      queryUrl: e.METRICS_QUERY_URL?.replace(/\/+$/, ''),
+      backend: e.METRICS_BACKEND,
+      queryTimeoutMs: e.METRICS_QUERY_TIMEOUT_MS,
+    },
+    k8sIntegrationStepSeconds: e.K8S_INTEGRATION_STEP_SECONDS,
+    aggregation: {
+      cron: e.K8S_AGGREGATION_CRON,
+      rerunDays: e.K8S_AGGREGATION_RERUN_DAYS,
+      provisionalRefreshMinutes: e.K8S_PROVISIONAL_REFRESH_MINUTES,
+      attempts: e.K8S_AGGREGATION_ATTEMPTS,
+      backoffMs: e.K8S_AGGREGATION_BACKOFF_MS,
+      concurrency: e.K8S_AGGREGATION_CONCURRENCY,
+      lockMs: e.K8S_AGGREGATION_LOCK_MS,
+    },
+    ingest: {
+      maxBodyBytes: e.INGEST_MAX_BODY_BYTES,
+      maxDecodedBytes: e.INGEST_MAX_DECODED_BYTES,
+      rateLimitSamplesPerSecond: e.INGEST_RATE_LIMIT_SAMPLES_PER_SECOND,
+      authCacheSeconds: e.INGEST_AUTH_CACHE_SECONDS,
+    },
   });
 }
 

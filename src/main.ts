@@ -21,6 +21,30 @@ import { buildGraphQLSchema } from './schema/build-schema';
 import { GraphQLHandler } from './http/graphql.handler';
 import { createHttpServer } from './http/server';
 import { loadExampleQueries } from './http/examples';
+import { ClickHouseK8sCostRepository } from './store/k8s-cost.repository';
+import { PrometheusHttpMetricsSource } from './jobs/prometheus-http.metrics-source';
+import { K8sCostCalculator } from './jobs/k8s-cost.calculator';
+import { K8sCostAggregationService } from './services/k8s-cost-aggregation.service';
+import { ClickHouseClusterCredentialRepository } from './store/cluster-credential.repository';
+import { ClusterRegistrationService } from './services/cluster-registration.service';
+import { ClusterActivityService } from './services/cluster-activity.service';
+import { SenderAuthenticator } from './ingest/sender-auth';
+import { RemoteWriteHandler } from './ingest/remote-write.handler';
+import { createMetricsWriter, type MetricsWriter } from './ingest/metrics-backend';
+import { SampleRateLimiter } from './ingest/rate-limiter';
+import { IngestMetrics } from './ingest/ingest-metrics';
+import { remoteWriteCodec } from './ingest/remote-write-codec.adapter';
+import { RedisConnection } from './jobs/redis.connection';
+import { K8sCostQueue } from './jobs/k8s-cost.queue';
+import { K8sCostWorker } from './jobs/k8s-cost.worker';
+import { K8sCostScheduler } from './jobs/k8s-cost.scheduler';
+import { unconfiguredMetricsSource } from './jobs/unconfigured.metrics-source';
+import { AggregationRunService } from './services/aggregation-run.service';
+import { FocusImportService } from './services/focus-import.service';
+import { ClickHouseFocusImportStore } from './store/focus-import.store';
+
+/** How often the newest sample time per cluster is written (K8sCluster.lastDataAt lags by this). */
+const FRESHNESS_FLUSH_MS = 5_000;
 
 /** Which parts of the service a process runs. */
 export const ROLES = ['all', 'api', 'worker', 'scheduler'] as const;
@@ -38,11 +62,27 @@ export interface Core {
   organizations: OrganizationService;
   services: Services;
   demo: DemoSeedService;
+  /** Turns a cluster-day of metrics into cost rows; the worker's jobs call it. */
+  k8sCostAggregation: K8sCostAggregationService;
+  /** Who sent a remote_write request; shared so deleting a cluster evicts its cached identity. */
+  senderAuth: SenderAuthenticator;
+  /** Freshness and cluster info from remote_write traffic, flushed in the background. */
+  clusterActivity: ClusterActivityService;
+  /** The one Redis connection (opened on first use: one-shot CLI commands never connect). */
+  redis: RedisConnection;
+  /** Producer side of the aggregation runs (BullMQ); workers and the scheduler start by role. */
+  aggregationQueue: K8sCostQueue;
+  /** Closes the run queue, flushes pending cluster activity, closes ClickHouse, then Redis. */
   close(): Promise<void>;
 }
 
+export interface CoreOptions {
+  /** The clock of the aggregation and of run requests (tests pin it). */
+  now?: () => Date;
+}
+
 /** Opens ClickHouse (server or embedded), applies pending migrations and wires the services. */
-export async function createCore(config: Config, logger: Logger): Promise<Core> {
+export async function createCore(config: Config, logger: Logger, options: CoreOptions = {}): Promise<Core> {
   const db = new Db(createClickHouseClient(config.clickhouse), config.clickhouse.database);
   try {
     const applied = await migrate(db);
@@ -57,12 +97,57 @@ export async function createCore(config: Config, logger: Logger): Promise<Core> 
   const writer = new ClickHouseExpenseWriter(db);
   const tokens = new TokenService(new ClickHouseApiTokenRepository(db));
   const organizations = new OrganizationService(organizationRepository, tokens);
+  const credentialRepository = new ClickHouseClusterCredentialRepository(db);
+  const senderAuth = new SenderAuthenticator(credentialRepository, config.ingest.authCacheSeconds * 1000);
+  const clusterActivity = new ClusterActivityService(accountRepository, logger, {
+    flushIntervalMs: FRESHNESS_FLUSH_MS,
+  });
+  const redis = new RedisConnection(config.redisUrl);
+  const aggregationQueue = new K8sCostQueue({
+    redis,
+    prefix: config.queuePrefix,
+    attempts: config.aggregation.attempts,
+    backoffMs: config.aggregation.backoffMs,
+  });
   const services: Services = {
     expenses: new ExpenseService(reader),
     cloudAccounts: new CloudAccountService(accountRepository),
     k8sClusters: new K8sClusterService(accountRepository, reader, config.k8sStaleAfterSeconds * 1000),
+    clusterRegistration: new ClusterRegistrationService(
+      organizationRepository,
+      accountRepository,
+      credentialRepository,
+      { publicUrl: config.publicUrl, onRevoked: (id) => senderAuth.evict(id) },
+    ),
+    aggregationRuns: new AggregationRunService(accountRepository, aggregationQueue, {
+      rerunDays: config.aggregation.rerunDays,
+      now: options.now,
+    }),
+    focusImport: new FocusImportService(
+      organizationRepository,
+      accountRepository,
+      new ClickHouseFocusImportStore(db),
+      config.importDir,
+    ),
   };
   const demo = new DemoSeedService(organizationRepository, accountRepository, writer, tokens);
+  const k8sCostAggregation = new K8sCostAggregationService({
+    accounts: accountRepository,
+    days: new ClickHouseK8sCostRepository(db),
+    writer,
+    calculator: new K8sCostCalculator(
+      config.metrics.queryUrl
+        ? new PrometheusHttpMetricsSource({
+            url: config.metrics.queryUrl,
+            backend: config.metrics.backend,
+            tenantHeader: config.metrics.tenantHeader,
+            timeoutMs: config.metrics.queryTimeoutMs,
+          })
+        : unconfiguredMetricsSource,
+      { stepSeconds: config.k8sIntegrationStepSeconds },
+    ),
+    now: options.now,
+  });
   return {
     config,
     logger,
@@ -71,25 +156,121 @@ export async function createCore(config: Config, logger: Logger): Promise<Core> 
     organizations,
     services,
     demo,
-    close: () => db.close(),
+    k8sCostAggregation,
+    senderAuth,
+    clusterActivity,
+    redis,
+    aggregationQueue,
+    close: () =>
+      runAll([
+        () => aggregationQueue.close(),
+        () => clusterActivity.stop(),
+        () => db.close(),
+        () => redis.close(),
+      ]),
   };
+}
+
+/** The background jobs a process runs. */
+export interface RunningJobs {
+  /** Absent when not asked for, or when aggregation is disabled (no METRICS_QUERY_URL). */
+  worker?: K8sCostWorker;
+  scheduler?: K8sCostScheduler;
+  /** Closes the worker (waiting for runs in flight), then the scheduler and its queue. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the aggregation worker and/or the scheduler on the core's Redis connection. Without
+ * METRICS_QUERY_URL the worker is not started (nothing to query): runs wait in the queue for a
+ * worker that has one.
+ */
+export async function startJobs(
+  core: Core,
+  want: { worker: boolean; scheduler: boolean },
+): Promise<RunningJobs> {
+  const { config, logger } = core;
+  let worker: K8sCostWorker | undefined;
+  let scheduler: K8sCostScheduler | undefined;
+  const stop = () => runAll([async () => worker?.close(), async () => scheduler?.stop()]);
+  try {
+    if (want.worker && !config.metrics.queryUrl) {
+      logger.warn('aggregation disabled: METRICS_QUERY_URL is not set, so no aggregation worker runs here');
+    } else if (want.worker) {
+      worker = new K8sCostWorker({
+        redis: core.redis,
+        prefix: config.queuePrefix,
+        aggregation: core.k8sCostAggregation,
+        logger,
+        concurrency: config.aggregation.concurrency,
+        lockMs: config.aggregation.lockMs,
+      });
+      await worker.worker.waitUntilReady();
+      logger.info({ concurrency: config.aggregation.concurrency }, 'aggregation worker started');
+    }
+    if (want.scheduler) {
+      scheduler = new K8sCostScheduler({
+        redis: core.redis,
+        prefix: config.queuePrefix,
+        cron: config.aggregation.cron,
+        provisionalRefreshMinutes: config.aggregation.provisionalRefreshMinutes,
+        fanOut: (kind) => core.services.aggregationRuns.enqueueScheduled(kind),
+        logger,
+      });
+      await scheduler.start();
+    }
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { worker, scheduler, stop };
 }
 
 export interface RunningServer {
   url: string;
   server: http.Server;
-  /** Stops taking traffic, then closes GraphQL; the Core is closed by its owner. */
+  /**
+   * Stops taking traffic, then closes GraphQL, the backend writer, the aggregation worker (after
+   * its runs in flight) and the scheduler; the Core (run queue, store, Redis) is closed by its owner.
+   */
   stop(): Promise<void>;
 }
 
-/** Starts the HTTP side of a role: the API for `all`/`api`, health routes only for the others. */
+/**
+ * Starts a role: GraphQL and remote_write for `all`/`api`; the aggregation worker for
+ * `all`/`worker` and the scheduler for `all`/`scheduler` (see startJobs); health routes and
+ * /metrics for every role.
+ */
 export async function startServer(
   core: Core,
-  options: { role: Role; graphiqlHeaders?: Record<string, string> },
+  options: {
+    role: Role;
+    graphiqlHeaders?: Record<string, string>;
+  },
 ): Promise<RunningServer> {
   const servesApi = options.role === 'all' || options.role === 'api';
+  const metrics = new IngestMetrics();
   let graphql: GraphQLHandler | undefined;
+  let remoteWrite: RemoteWriteHandler | undefined;
+  let writer: MetricsWriter | undefined;
   if (servesApi) {
+    writer = createMetricsWriter({
+      writeUrl: core.config.metrics.writeUrl,
+      tenantHeader: core.config.metrics.tenantHeader,
+      timeoutMs: core.config.metrics.writeTimeoutMs,
+    });
+    remoteWrite = new RemoteWriteHandler({
+      codec: remoteWriteCodec,
+      auth: core.senderAuth,
+      writer,
+      activity: core.clusterActivity,
+      limiter: new SampleRateLimiter(core.config.ingest.rateLimitSamplesPerSecond),
+      metrics,
+      logger: core.logger,
+      maxBodyBytes: core.config.ingest.maxBodyBytes,
+      maxDecodedBytes: core.config.ingest.maxDecodedBytes,
+    });
+    core.clusterActivity.start();
     graphql = new GraphQLHandler({
       schema: await buildGraphQLSchema(core.services),
       services: core.services,
@@ -99,23 +280,44 @@ export async function startServer(
       maxComplexity: core.config.graphql.maxComplexity,
     });
     await graphql.start();
-  } else {
-    core.logger.warn(
-      { role: options.role },
-      'this build has no background jobs yet; serving health routes only',
-    );
+  }
+  // Role all without a metrics backend (the demo) runs neither: fan-outs nobody here can
+  // process would only pile up. A scheduler-only process schedules for workers elsewhere.
+  const aggregates = Boolean(core.config.metrics.queryUrl);
+  let jobs: RunningJobs | undefined;
+  try {
+    jobs = await startJobs(core, {
+      worker: options.role === 'all' || options.role === 'worker',
+      scheduler: options.role === 'scheduler' || (options.role === 'all' && aggregates),
+    });
+  } catch (error) {
+    await runAll([async () => graphql?.stop(), async () => writer?.close()]).catch(() => undefined);
+    throw error;
   }
   const server = createHttpServer({
     logger: core.logger,
     graphql,
     examples: servesApi ? loadExampleQueries() : [],
     graphiqlHeaders: options.graphiqlHeaders,
-    readiness: [async () => ({ name: 'clickhouse', ok: await core.db.ping() })],
+    remoteWrite,
+    metrics,
+    readiness: [
+      async () => ({ name: 'clickhouse', ok: await core.db.ping() }),
+      // Every role uses Redis: api queues runs, worker and scheduler process them.
+      async () => ({ name: 'redis', ok: await core.redis.ping() }),
+    ],
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(core.config.port, core.config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(core.config.port, core.config.host, () => resolve());
+    });
+  } catch (error) {
+    await runAll([async () => graphql?.stop(), async () => writer?.close(), async () => jobs?.stop()]).catch(
+      () => undefined,
+    );
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const host = core.config.host === '0.0.0.0' || core.config.host === '::' ? 'localhost' : core.config.host;
   return {
@@ -129,6 +331,8 @@ export async function startServer(
             server.closeIdleConnections();
           }),
         async () => graphql?.stop(),
+        async () => writer?.close(),
+        async () => jobs?.stop(),
       ]);
     },
   };

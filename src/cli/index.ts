@@ -7,6 +7,9 @@ import { createLogger, type Logger } from '../logger';
 import { createCore, startServer, ROLES, runAll, type Core, type Role } from '../main';
 import { buildGraphQLSchema } from '../schema/build-schema';
 import { DomainError } from '../errors';
+import { registerImportFocusCommand } from './import-focus.command';
+import type { ClusterRegistration } from '../services/cluster-registration.service';
+import { aggregateCommand } from './aggregate.command';
 
 /** Prints the result as JSON with --json, otherwise as `key: value` lines. */
 function print(result: Record<string, unknown>, json: boolean): void {
@@ -117,6 +120,77 @@ function buildProgram(): Command {
       );
       print({ organizationId: options.org, tokenId: result.id, token: result.token }, Boolean(options.json));
     });
+
+  const cluster = program.command('cluster').description('Kubernetes clusters sending remote_write.');
+  const printRegistration = (result: ClusterRegistration, json: boolean) => {
+    const fields = {
+      clusterId: result.cluster.id,
+      organizationId: result.cluster.organizationId,
+      name: result.cluster.name,
+      secret: result.secret,
+      remoteWriteUrl: result.remoteWriteUrl,
+    };
+    if (json) {
+      print({ ...fields, remoteWriteConfig: result.remoteWriteConfig, helmValues: result.helmValues }, true);
+      return;
+    }
+    print(fields, false);
+    process.stdout.write(
+      `\n# prometheus.yml\n${result.remoteWriteConfig}\n# or Kubecost Helm values\n${result.helmValues}`,
+    );
+  };
+  cluster
+    .command('register')
+    .description('Register a cluster; prints its remote-write secret (shown once) and sender config.')
+    .requiredOption('--org <id>', 'organization id')
+    .requiredOption('--name <name>', 'cluster name')
+    .option('--provider <provider>', 'where it runs (AWS, GCP, AZURE, on-prem)')
+    .option('--region <region>', 'region')
+    .option('--owner <owner>', 'owner')
+    .option('--json', 'print JSON')
+    .action(
+      async (options: {
+        org: string;
+        name: string;
+        provider?: string;
+        region?: string;
+        owner?: string;
+        json?: boolean;
+      }) => {
+        const result = await withCore(undefined, (core) =>
+          core.services.clusterRegistration.register(options.org, options),
+        );
+        printRegistration(result, Boolean(options.json));
+      },
+    );
+  cluster
+    .command('rotate')
+    .description("Revoke a cluster's secrets and issue a new one (shown once).")
+    .requiredOption('--org <id>', 'organization id')
+    .requiredOption('--id <id>', 'cluster id')
+    .option('--json', 'print JSON')
+    .action(async (options: { org: string; id: string; json?: boolean }) => {
+      const result = await withCore(undefined, (core) =>
+        core.services.clusterRegistration.rotate(options.org, options.id),
+      );
+      printRegistration(result, Boolean(options.json));
+    });
+  cluster
+    .command('delete')
+    .description('Delete a cluster: its remote_write is refused from now on; its cost history stays.')
+    .requiredOption('--org <id>', 'organization id')
+    .requiredOption('--id <id>', 'cluster id')
+    .option('--json', 'print JSON')
+    .action(async (options: { org: string; id: string; json?: boolean }) => {
+      const id = await withCore(undefined, (core) =>
+        core.services.clusterRegistration.delete(options.org, options.id),
+      );
+      print({ clusterId: id, deleted: true }, Boolean(options.json));
+    });
+
+  registerImportFocusCommand(program, withCore);
+
+  program.addCommand(aggregateCommand());
 
   program
     .command('demo-seed')

@@ -114,3 +114,55 @@ export interface BreakdownCell {
   /** Exact decimal text (summed as Decimal128 in ClickHouse). */
   cost: string;
 }
+
+/** Which FOCUS cost an import reads: EffectiveCost (amortized; the default) or BilledCost (as invoiced). */
+export type FocusCostColumn = 'EFFECTIVE' | 'BILLED';
+
+/** A FOCUS row the import refused, and why. */
+export interface FocusRowError {
+  file: string;
+  /** Physical line of the file (the header is line 1). */
+  line: number;
+  /** The column at fault; null when the row as a whole is unreadable. */
+  column: string | null;
+  reason: string;
+  /** The offending cell, cut to 200 characters; null when there is none. */
+  value: string | null;
+}
+
+/** One billing period of one billing account (`AWS:123456789012`), as an import covered it. */
+export interface FocusBillingPeriod {
+  billingAccount: string;
+  /** ISO day the billing period starts. */
+  start: string;
+}
+
+/** What a FOCUS import read, refused and wrote. */
+export interface FocusImportReport {
+  files: string[];
+  costColumn: FocusCostColumn;
+  rowsRead: number;
+  rowsImported: number;
+  rowsRefused: number;
+  /** The first refused rows (at most 100); `errorsOmitted` counts the rest. */
+  errors: FocusRowError[];
+  errorsOmitted: number;
+  /** US dollars over the rows taken, from the chosen cost column. */
+  totalCost: number;
+  firstDay: string | null;
+  lastDay: string | null;
+  cloudAccounts: CloudAccount[];
+  accountsCreated: number;
+  resources: number;
+  resourceDays: number;
+  billingPeriods: FocusBillingPeriod[];
+  /** Rows written to expenses: +1 (new or corrected days) and -1 (replaced or vanished days). */
+  expenseRowsAdded: number;
+  expenseRowsCancelled: number;
+  /** The same in expense_charges (per charge category). */
+  chargeRowsAdded: number;
+  chargeRowsCancelled: number;
+  /** Whether days of these billing periods absent from the file were cancelled (only when no row was refused). */
+  missingCancelled: boolean;
+  durationMs: number;
+}

@@ -33,6 +33,12 @@ export interface CloudAccountRepository {
   recordDataAt(id: string, at: Date): Promise<void>;
 }
 
+/** Looks an account up by id alone, for jobs that run outside any organization's request. */
+export interface CloudAccountLookup {
+  /** The account whatever its organization, deleted ones included; null if absent. */
+  findById(id: string): Promise<CloudAccount | null>;
+}
+
 export interface StoredToken {
   id: string;
   organizationId: string;
@@ -43,6 +49,28 @@ export interface StoredToken {
 export interface ApiTokenRepository {
   create(tokenHash: string, token: StoredToken): Promise<void>;
   findByHash(tokenHash: string): Promise<StoredToken | null>;
+}
+
+/** A cluster's remote-write credential as stored, with the state of the account it opens. */
+export interface StoredClusterCredential {
+  cloudAccountId: string;
+  organizationId: string;
+  /** SHA-256 (hex) of the secret; the secret itself is never stored. */
+  secretHash: string;
+  revoked: boolean;
+  /** The cluster's cloud account is deleted. */
+  accountDeleted: boolean;
+}
+
+/** Remote-write credentials of clusters (KUBERNETES cloud accounts). */
+export interface ClusterCredentialRepository {
+  create(cloudAccountId: string, secretHash: string): Promise<void>;
+  /** Every credential of one cluster, live and revoked (basic auth compares against them). */
+  listByAccount(cloudAccountId: string): Promise<StoredClusterCredential[]>;
+  /** The credential with this secret hash (bearer auth), live or revoked. */
+  findByHash(secretHash: string): Promise<StoredClusterCredential | null>;
+  /** Revokes every live credential of the cluster. */
+  revokeAll(cloudAccountId: string): Promise<void>;
 }
 
 /** A resource's dimensions as written by importers, the demo seed and the aggregation jobs. */
@@ -77,6 +105,75 @@ export interface K8sBreakdownRecord extends Omit<K8sCostBreakdown, 'total'> {
   total: number;
   provisional: boolean;
   sign: 1 | -1;
+}
+
+/** One distinct row value of a cluster-day with its net sign (sum of signs of identical rows). */
+export interface NetRow<T> {
+  value: T;
+  /** 1 for the live row; 0-sum groups are omitted; anything else is a state to repair. */
+  net: number;
+}
+
+/** A cluster-day as stored, net of sign pairs, with the row values exactly as written. */
+export interface StoredK8sDay {
+  expenses: NetRow<number>[];
+  breakdowns: NetRow<K8sCostBreakdown & { provisional: boolean }>[];
+}
+
+/** What the aggregation job reads back before it writes a cluster-day. */
+export interface K8sCostDayRepository {
+  storedDay(cloudAccountId: string, resourceId: string, date: string): Promise<StoredK8sDay>;
+  /** A resource as last written, or null. */
+  getResource(organizationId: string, id: string): Promise<ResourceRecord | null>;
+}
+
+/** One charge total of a FOCUS import: a resource, a UTC day, a billing period, a charge category. */
+export interface StagedCharge {
+  cloudAccountId: string;
+  resourceId: string;
+  /** ISO day. */
+  date: string;
+  /** Provider-qualified billing account (`AWS:123456789012`). */
+  billingAccountRef: string;
+  /** ISO day the billing period starts. */
+  billingPeriodStart: string;
+  chargeCategory: string;
+  cost: number;
+}
+
+/** A resource as a FOCUS import saw it (first/last seen: its first and last day in the file). */
+export interface StagedResource extends ResourceRecord {
+  serviceCategory: string;
+}
+
+/** How many rows a committed import wrote. */
+export interface FocusCommitCounts {
+  resourceDays: number;
+  expenseRowsAdded: number;
+  expenseRowsCancelled: number;
+  chargeRowsAdded: number;
+  chargeRowsCancelled: number;
+}
+
+/**
+ * One import's staging area: charges and resources are staged while the files are read, and
+ * nothing the readers see changes until `commit`, which writes only the differences with what
+ * is stored. `dispose` drops the staging area whether or not it was committed.
+ */
+export interface FocusStaging {
+  addCharges(rows: readonly StagedCharge[]): Promise<void>;
+  addResources(rows: readonly StagedResource[]): Promise<void>;
+  commit(input: {
+    organizationId: string;
+    billingPeriods: readonly { billingAccount: string; start: string }[];
+    /** Cancel stored days of these billing periods that the import does not have. */
+    cancelMissing: boolean;
+  }): Promise<FocusCommitCounts>;
+  dispose(): Promise<void>;
+}
+
+export interface FocusImportStore {
+  openStaging(): Promise<FocusStaging>;
 }
 
 /** Writes cost rows and resource dimensions. */

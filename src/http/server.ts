@@ -4,6 +4,11 @@ import { addDays, formatDay } from '../domain/days';
 import type { GraphQLHandler } from './graphql.handler';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './graphiql';
 import type { ExampleQuery } from './examples';
+import type { RemoteWriteHandler } from '../ingest/remote-write.handler';
+import type { IngestMetrics } from '../ingest/ingest-metrics';
+
+/** Where remote_write is accepted: Prometheus' own path, and the original platform's collectors'. */
+export const REMOTE_WRITE_PATHS = ['/api/v1/write', '/storage/api/v2/write'];
 
 /** A dependency /readyz checks; `ok` false makes the service not ready. */
 export type ReadinessCheck = () => Promise<{ name: string; ok: boolean }>;
@@ -15,10 +20,17 @@ export interface HttpServerOptions {
   examples?: ExampleQuery[];
   /** Pre-filled in GraphiQL's headers editor (the demo token in `serve --demo`). */
   graphiqlHeaders?: Record<string, string>;
+  /** Absent in roles that take no remote_write (worker, scheduler). */
+  remoteWrite?: RemoteWriteHandler;
+  /** Served at /metrics in Prometheus text format. */
+  metrics: IngestMetrics;
   readiness: ReadinessCheck[];
 }
 
-/** The service's HTTP surface: /graphql (+ GraphiQL and its assets), /healthz, /readyz. */
+/**
+ * The service's HTTP surface: /graphql (+ GraphiQL and its assets), the remote_write routes,
+ * /metrics, /healthz, /readyz.
+ */
 export function createHttpServer(options: HttpServerOptions): http.Server {
   const { logger } = options;
   return http.createServer((req, res) => {
@@ -62,6 +74,15 @@ async function route(
     res
       .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
       .end(JSON.stringify({ ready: ok, checks: Object.fromEntries(results.map((r) => [r.name, r.ok])) }));
+    return;
+  }
+  if (url.pathname === '/metrics' && (method === 'GET' || method === 'HEAD')) {
+    const { contentType, body } = await options.metrics.render();
+    res.writeHead(200, { 'content-type': contentType }).end(method === 'HEAD' ? undefined : body);
+    return;
+  }
+  if (options.remoteWrite && REMOTE_WRITE_PATHS.includes(url.pathname)) {
+    await options.remoteWrite.handle(req, res);
     return;
   }
   if (

@@ -21,7 +21,8 @@ const ZERO: K8sCostBreakdown = {
   total: 0,
 };
 
-function toCluster(account: CloudAccount): K8sCluster {
+/** The GraphQL view of a KUBERNETES cloud account. */
+export function toCluster(account: CloudAccount): K8sCluster {
   return {
     id: account.id,
     name: account.name,

@@ -1,10 +1,18 @@
 import type { CloudAccountService } from '../services/cloud-account.service';
 import type { ExpenseService } from '../services/expense.service';
 import type { K8sClusterService } from '../services/k8s-cluster.service';
+import type { ClusterRegistrationService } from '../services/cluster-registration.service';
+import type { AggregationRunService } from '../services/aggregation-run.service';
+import type { FocusImportService } from '../services/focus-import.service';
 
 /** The services resolvers call; built once in the composition root. */
 export interface Services {
   expenses: ExpenseService;
   cloudAccounts: CloudAccountService;
   k8sClusters: K8sClusterService;
+  clusterRegistration: ClusterRegistrationService;
+  /** Queues cluster-day aggregation runs and lists them (BullMQ on Redis). */
+  aggregationRuns: AggregationRunService;
+  /** FOCUS cost exports from the server's import folder. */
+  focusImport: FocusImportService;
 }

@@ -5,6 +5,9 @@ import { CloudAccountResolver } from '../resolvers/cloud-account.resolver';
 import { CostReportResolver } from '../resolvers/cost-report.resolver';
 import { ExpenseResolver } from '../resolvers/expense.resolver';
 import { K8sClusterResolver } from '../resolvers/k8s-cluster.resolver';
+import { K8sClusterRegistrationResolver } from '../resolvers/k8s-cluster-registration.resolver';
+import { AggregationRunResolver } from '../resolvers/aggregation-run.resolver';
+import { FocusImportResolver } from '../resolvers/focus-import.resolver';
 import type { Services } from '../resolvers/services';
 
 /** Every resolver class of the API, in the order they appear in the schema. */
@@ -13,6 +16,9 @@ export const RESOLVERS = [
   CostReportResolver,
   CloudAccountResolver,
   K8sClusterResolver,
+  K8sClusterRegistrationResolver,
+  AggregationRunResolver,
+  FocusImportResolver,
 ] as const;
 
 /**
@@ -27,6 +33,9 @@ export async function buildGraphQLSchema(services?: Services): Promise<GraphQLSc
         [CostReportResolver, new CostReportResolver(services.expenses)],
         [CloudAccountResolver, new CloudAccountResolver(services.cloudAccounts)],
         [K8sClusterResolver, new K8sClusterResolver(services.k8sClusters)],
+        [K8sClusterRegistrationResolver, new K8sClusterRegistrationResolver(services.clusterRegistration)],
+        [AggregationRunResolver, new AggregationRunResolver(services.aggregationRuns)],
+        [FocusImportResolver, new FocusImportResolver(services.focusImport)],
       ])
     : new Map<unknown, unknown>();
   const container: ContainerType = {

@@ -12,7 +12,8 @@ export enum Provider {
 }
 registerEnumType(Provider, {
   name: 'Provider',
-  description: 'Where a cost comes from; a KUBERNETES account is one cluster.',
+  description:
+    'Where a cost comes from; a KUBERNETES account is one cluster; OTHER is any other FOCUS provider (Oracle, ...).',
 });
 
 export enum ExpenseOrderField {
@@ -51,4 +52,28 @@ registerEnumType(K8sClusterStatus, {
   name: 'K8sClusterStatus',
   description:
     'From the age of the newest sample received: HEALTHY when recent, STALE when older, NO_DATA when none.',
+});
+
+export enum AggregationRunState {
+  QUEUED = 'QUEUED',
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  RETRYING = 'RETRYING',
+}
+registerEnumType(AggregationRunState, {
+  name: 'AggregationRunState',
+  description:
+    'QUEUED: waiting for a worker; RUNNING: computing; RETRYING: an attempt failed on a transient error and the run waits for its next try; SUCCEEDED; FAILED: out of attempts, or an error a retry cannot fix.',
+});
+
+export enum AggregationWritten {
+  NONE = 'NONE',
+  NEW = 'NEW',
+  CORRECTION = 'CORRECTION',
+}
+registerEnumType(AggregationWritten, {
+  name: 'AggregationWritten',
+  description:
+    'What a run wrote: NONE (the stored figures were the same), NEW (a first row), CORRECTION (the stored row as -1 and the new one as +1).',
 });

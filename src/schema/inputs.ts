@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { DateScalar } from './scalars';
-import { BreakdownDimension, ExpenseOrderField, Provider, SortDirection } from './enums';
+import { AggregationRunState, BreakdownDimension, ExpenseOrderField, Provider, SortDirection } from './enums';
 
 @InputType({ description: 'Whole UTC days, both ends included; at most 366 days.' })
 export class DateRangeInput {
@@ -99,4 +99,48 @@ export class CostSummaryArgs {
 
   @Field(() => ExpenseFilterInput, { nullable: true })
   filter?: ExpenseFilterInput;
+}
+
+@InputType({ description: 'A Kubernetes cluster to register; it becomes a KUBERNETES cloud account.' })
+export class RegisterK8sClusterInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Where it runs (AWS, GCP, AZURE, on-prem); kubecost_cluster_info updates it.',
+  })
+  provider?: string | null;
+
+  @Field(() => String, { nullable: true })
+  region?: string | null;
+
+  @Field(() => String, { nullable: true })
+  owner?: string | null;
+}
+
+@InputType({ description: 'Cluster-days to (re)compute: every day of the range for every cluster given.' })
+export class AggregateK8sCostsInput {
+  @Field(() => [ID], {
+    nullable: true,
+    description: "Clusters of the caller's organization; left out: all of them.",
+  })
+  clusterIds?: string[] | null;
+
+  @Field(() => DateRangeInput, {
+    description: 'Days to compute; today is computed as provisional, days after today are refused.',
+  })
+  range!: DateRangeInput;
+}
+
+@InputType({ description: 'Every given list must match (AND); values within a list are alternatives (OR).' })
+export class AggregationRunFilterInput {
+  @Field(() => [ID], { nullable: true })
+  clusterIds?: string[] | null;
+
+  @Field(() => [AggregationRunState], { nullable: true })
+  states?: AggregationRunState[] | null;
+
+  @Field(() => DateRangeInput, { nullable: true, description: 'Runs of days within this range.' })
+  range?: DateRangeInput | null;
 }

@@ -1,8 +1,9 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import type { BreakdownDimension as Dimension, DayRange, Provider as ProviderName } from '../domain/model';
+import type { AggregationRunState as RunState } from '../domain/aggregation-run';
 import { DateScalar } from './scalars';
-import { BreakdownDimension, Provider } from './enums';
+import { AggregationRunState, AggregationWritten, BreakdownDimension, Provider } from './enums';
 
 @ObjectType()
 export class DateRange {
@@ -22,7 +23,10 @@ export class Tag {
   value!: string;
 }
 
-@ObjectType({ description: 'An AWS, Azure or GCP account, or a Kubernetes cluster (type KUBERNETES).' })
+@ObjectType({
+  description:
+    'An AWS, Azure or GCP account, another cloud provider account (type OTHER, e.g. Oracle from a FOCUS import), or a Kubernetes cluster (type KUBERNETES).',
+})
 export class CloudAccount {
   @Field(() => ID)
   id!: string;
@@ -314,4 +318,84 @@ export class K8sCluster {
 
   @Field(() => String)
   version!: string;
+}
+
+@ObjectType({
+  description:
+    "A cluster's remote-write credentials and ready-made sender configuration. The secret is shown only here, once: it is stored hashed.",
+})
+export class K8sClusterRegistration {
+  @Field(() => K8sCluster)
+  cluster!: K8sCluster;
+
+  @Field(() => String, {
+    description: 'The basic-auth password (user = cluster id), also accepted as a Bearer token.',
+  })
+  secret!: string;
+
+  @Field(() => String, { description: 'Where the cluster sends remote_write (PUBLIC_URL + /api/v1/write).' })
+  remoteWriteUrl!: string;
+
+  @Field(() => String, { description: 'A `remote_write:` block for prometheus.yml (YAML).' })
+  remoteWriteConfig!: string;
+
+  @Field(() => String, {
+    description: "Kubecost cost-analyzer Helm values (YAML) that make the chart's Prometheus send the same.",
+  })
+  helmValues!: string;
+}
+
+@ObjectType({
+  description:
+    'One run of the daily cost aggregation of a cluster-day (queued by the scheduler, aggregateK8sCosts or the CLI). Finished runs are kept 7 days (failed ones 30).',
+})
+export class AggregationRun {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  clusterId!: string;
+
+  @Field(() => String, { description: "The cluster's name when the run was queued." })
+  clusterName!: string;
+
+  @Field(() => DateScalar)
+  day!: string;
+
+  @Field(() => Boolean, {
+    description: 'The day had not ended when queued; once finished, whether the stored day is provisional.',
+  })
+  provisional!: boolean;
+
+  @Field(() => AggregationRunState)
+  state!: RunState;
+
+  @Field(() => Int, { description: '0 queued, 10 computing, 100 finished.' })
+  progress!: number;
+
+  @Field(() => Int, {
+    description: 'Attempts started so far (retries and pick-ups after a worker died count).',
+  })
+  attempts!: number;
+
+  @Field(() => Int)
+  maxAttempts!: number;
+
+  @Field(() => String, { nullable: true, description: 'Why the last attempt failed (FAILED, RETRYING).' })
+  error!: string | null;
+
+  @Field(() => DateTimeISOResolver)
+  enqueuedAt!: Date;
+
+  @Field(() => DateTimeISOResolver, { nullable: true, description: 'Start of the latest attempt.' })
+  startedAt!: Date | null;
+
+  @Field(() => DateTimeISOResolver, { nullable: true })
+  finishedAt!: Date | null;
+
+  @Field(() => AggregationWritten, { nullable: true, description: 'Set once SUCCEEDED.' })
+  written!: AggregationWritten | null;
+
+  @Field(() => Float, { nullable: true, description: "The day's total cost after the run (US dollars)." })
+  totalCost!: number | null;
 }

@@ -1,4 +1,4 @@
-import type { CloudAccountRepository } from '../domain/ports';
+import type { CloudAccountLookup, CloudAccountRepository } from '../domain/ports';
 import type { CloudAccount, Provider } from '../domain/model';
 import { fromClickHouseTime, toClickHouseTime } from '../domain/days';
 import type { Db } from './db';
@@ -20,7 +20,7 @@ interface CloudAccountRow {
 const COLUMNS = `id, organization_id, name, type, account_ref, k8s_provider, region, owner, version, deleted, created_at`;
 
 /** Cloud accounts (clusters included) in ClickHouse; every read is scoped to one organization. */
-export class ClickHouseCloudAccountRepository implements CloudAccountRepository {
+export class ClickHouseCloudAccountRepository implements CloudAccountRepository, CloudAccountLookup {
   constructor(private readonly db: Db) {}
 
   async save(account: CloudAccount): Promise<void> {
@@ -72,6 +72,24 @@ export class ClickHouseCloudAccountRepository implements CloudAccountRepository 
       { ids },
     );
     return new Map(rows.map((row) => [row.id, fromClickHouseTime(row.at)]));
+  }
+
+  async findById(id: string): Promise<CloudAccount | null> {
+    const rows = await this.db.query<CloudAccountRow>(
+      `SELECT ${COLUMNS} FROM {db:Identifier}.cloud_accounts FINAL WHERE id = {id:String}`,
+      { id },
+    );
+    return rows[0] ? toCloudAccount(rows[0]) : null;
+  }
+
+  /** Every live cluster of every organization (the scheduler's fan-out). */
+  async listActiveClusters(): Promise<CloudAccount[]> {
+    const rows = await this.db.query<CloudAccountRow>(
+      `SELECT ${COLUMNS} FROM {db:Identifier}.cloud_accounts FINAL
+       WHERE type = 'KUBERNETES' AND deleted = 0
+       ORDER BY organization_id, id`,
+    );
+    return rows.map(toCloudAccount);
   }
 
   async recordDataAt(id: string, at: Date): Promise<void> {

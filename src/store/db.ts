@@ -59,6 +59,22 @@ export class Db {
     );
   }
 
+  /**
+   * Inserts rows given as value arrays in `columns` order (JSONCompactEachRow): no key names per
+   * row, about half the bytes and parse time of `insert` for bulk writes.
+   */
+  async insertCompact(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.timed(`INSERT INTO ${table}`, () =>
+      this.client.insert({
+        table: `${this.database}.${table}`,
+        columns: columns as [string, ...string[]],
+        values: rows as unknown[][],
+        format: 'JSONCompactEachRow',
+      }),
+    );
+  }
+
   /** Creates the database itself (the one statement that cannot name it as a table prefix). */
   async ensureDatabase(): Promise<void> {
     await this.command('CREATE DATABASE IF NOT EXISTS {db:Identifier}');

@@ -9,7 +9,14 @@ const BIN = path.resolve(__dirname, '../../bin/cloudtuner.js');
 
 describe('cloudtuner CLI', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtuner-cli-'));
-  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1' };
+  const env = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PUBLIC_URL: 'https://costs.example.test',
+  };
   const run = (...args: string[]) =>
     spawnSync('node', [BIN, ...args], { env, encoding: 'utf8', timeout: 60_000 });
 
@@ -17,6 +24,7 @@ describe('cloudtuner CLI', () => {
 
   let organizationId = '';
   let firstToken = '';
+  let clusterSecret = '';
 
   it('org create --json prints the organization id and a token', () => {
     const result = run('org', 'create', '--name', 'Acme Corp', '--json');
@@ -44,8 +52,52 @@ describe('cloudtuner CLI', () => {
     expect(refused.stderr).toContain('organization "no-such-org" not found');
   });
 
-  it('stores tokens hashed: the secret itself is nowhere in the data folder', () => {
-    const needle = Buffer.from(firstToken);
+  it('cluster register --json prints the cluster id, its secret (once) and a remote_write block', () => {
+    // An organization of its own, so the first one's accounts stay empty for the serve test.
+    const clusterOrg = JSON.parse(
+      run('org', 'create', '--name', 'Cluster Org', '--json').stdout,
+    ).organizationId;
+    const result = run(
+      'cluster',
+      'register',
+      '--org',
+      clusterOrg,
+      '--name',
+      'prod-eu',
+      '--provider',
+      'AWS',
+      '--region',
+      'eu-west-1',
+      '--json',
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const printed = JSON.parse(result.stdout);
+    expect(printed).toMatchObject({
+      organizationId: clusterOrg,
+      name: 'prod-eu',
+      remoteWriteUrl: 'https://costs.example.test/api/v1/write',
+    });
+    expect(printed.clusterId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(printed.secret).toMatch(/^ctw_[A-Za-z0-9_-]{43}$/);
+    expect(printed.remoteWriteConfig).toContain('url: "https://costs.example.test/api/v1/write"');
+    expect(printed.remoteWriteConfig).toContain(`username: "${printed.clusterId}"`);
+    expect(printed.remoteWriteConfig).toContain(`password: "${printed.secret}"`);
+    expect(printed.helmValues).toContain('remoteWrite:');
+    clusterSecret = printed.secret;
+
+    const plain = run('cluster', 'register', '--org', clusterOrg, '--name', 'staging');
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toMatch(/^clusterId: [0-9a-f-]{36}$/m);
+    expect(plain.stdout).toContain('remote_write:\n  - name: "cloudtuner"');
+
+    const refused = run('cluster', 'register', '--org', 'no-such-org', '--name', 'x', '--json');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('organization "no-such-org" not found');
+  });
+
+  it('stores tokens and cluster secrets hashed: neither is anywhere in the data folder', () => {
+    const needles = [Buffer.from(firstToken), Buffer.from(clusterSecret)];
     const files: string[] = [];
     const walk = (dir: string) => {
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -56,7 +108,9 @@ describe('cloudtuner CLI', () => {
     };
     walk(dataDir);
     expect(files.length).toBeGreaterThan(0);
-    expect(files.filter((file) => fs.readFileSync(file).includes(needle))).toEqual([]);
+    for (const needle of needles) {
+      expect(files.filter((file) => fs.readFileSync(file).includes(needle))).toEqual([]);
+    }
   });
 
   it('refuses a bad environment value before doing anything, naming the key', () => {

@@ -164,12 +164,12 @@ describe('HTTP: /graphql, GraphiQL and health routes', () => {
     }
   });
 
-  it('answers /healthz and /readyz (ClickHouse reachable)', async () => {
+  it('answers /healthz and /readyz (ClickHouse and Redis reachable)', async () => {
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, checks: { clickhouse: true } });
+    expect(await ready.json()).toEqual({ ready: true, checks: { clickhouse: true, redis: true } });
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });
 });

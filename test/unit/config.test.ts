@@ -45,6 +45,58 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [key]: value })).toThrow(message);
   });
 
+  it('gives the remote_write defaults: no backend, THANOS-TENANT, 10 MiB / 32 MiB caps, no rate limit', () => {
+    const config = loadConfig({ PORT: '8080' });
+    expect(config.publicUrl).toBe('http://localhost:8080');
+    expect(config.metrics).toMatchObject({
+      writeUrl: undefined,
+      tenantHeader: 'THANOS-TENANT',
+      writeTimeoutMs: 10_000,
+    });
+    expect(config.ingest).toEqual({
+      maxBodyBytes: 10 * 1024 * 1024,
+      maxDecodedBytes: 32 * 1024 * 1024,
+      rateLimitSamplesPerSecond: 0,
+      authCacheSeconds: 10,
+    });
+  });
+
+  it('reads the remote_write keys', () => {
+    const config = loadConfig({
+      PUBLIC_URL: 'https://costs.example.test/',
+      METRICS_WRITE_URL: 'http://mimir:8080/api/v1/push',
+      METRICS_TENANT_HEADER: 'X-Scope-OrgID',
+      METRICS_WRITE_TIMEOUT_MS: '2500',
+      INGEST_MAX_BODY_BYTES: '1048576',
+      INGEST_MAX_DECODED_BYTES: '4194304',
+      INGEST_RATE_LIMIT_SAMPLES_PER_SECOND: '5000',
+      INGEST_AUTH_CACHE_SECONDS: '0',
+    });
+    expect(config.publicUrl).toBe('https://costs.example.test');
+    expect(config.metrics).toMatchObject({
+      writeUrl: 'http://mimir:8080/api/v1/push',
+      tenantHeader: 'X-Scope-OrgID',
+      writeTimeoutMs: 2500,
+    });
+    expect(config.ingest).toEqual({
+      maxBodyBytes: 1048576,
+      maxDecodedBytes: 4194304,
+      rateLimitSamplesPerSecond: 5000,
+      authCacheSeconds: 0,
+    });
+    expect(Object.isFrozen(config.ingest)).toBe(true);
+  });
+
+  it.each([
+    ['METRICS_WRITE_URL', 'thanos:19291', /METRICS_WRITE_URL="thanos:19291"/],
+    ['METRICS_TENANT_HEADER', 'bad header', /METRICS_TENANT_HEADER=.*HTTP header name/],
+    ['INGEST_RATE_LIMIT_SAMPLES_PER_SECOND', '-1', /INGEST_RATE_LIMIT_SAMPLES_PER_SECOND="-1"/],
+    ['INGEST_MAX_BODY_BYTES', '10MB', /INGEST_MAX_BODY_BYTES="10MB"/],
+    ['PUBLIC_URL', 'costs.example.test', /PUBLIC_URL="costs.example.test"/],
+  ])('refuses %s=%s', (key, value, message) => {
+    expect(() => loadConfig({ [key]: value })).toThrow(message);
+  });
+
   it('names every bad key at once', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/PORT=.*\n.*LOG_LEVEL=/s);
   });

@@ -1,0 +1,618 @@
+import type { FocusCostColumn, FocusRowError, Provider } from '../domain/model';
+import type { StagedCharge, StagedResource } from '../domain/ports';
+import { badInput } from '../errors';
+import type { CsvRecord } from './csv-record.parser';
+import type { FocusColumns } from './focus-columns';
+import { CHARGE_CATEGORIES, parseTags, providerOf, readDecimal, readTimestamp } from './focus-values';
+import { DAY_MS, dayToIso, splitByUtcDay } from './day-split';
+import { stableId } from './stable-id';
+import { ByteKeyMap } from './byte-key.map';
+
+/** A cloud account as the import derives it (created in the store only when the import commits). */
+export interface FocusAccount {
+  id: string;
+  type: Provider;
+  accountRef: string;
+  name: string;
+}
+
+interface AccountEntry extends FocusAccount {
+  providerKey: string;
+  /** By the bytes of ResourceId. */
+  resources: ByteKeyMap<ResourceEntry>;
+  /** By ServiceName + RegionId. */
+  unattributed: Map<string, ResourceEntry>;
+}
+
+/** What a (ProviderName, BillingAccountId, SubAccountId) triple resolves to, cached per triple. */
+interface RowAccount {
+  account: AccountEntry;
+  billingAccountRef: string;
+  /** Billing period start day -> billing period index. */
+  periods: Map<number, number>;
+}
+
+// Bits of `missing`: which dimensions a resource still lacks, to fill from a later row.
+const NO_NAME = 1;
+const NO_TYPE = 2;
+const NO_REGION = 4;
+const NO_CATEGORY = 8;
+
+interface ResourceEntry {
+  index: number;
+  id: string;
+  account: AccountEntry;
+  cloudResourceId: string;
+  name: string;
+  resourceType: string;
+  region: string;
+  service: string;
+  serviceCategory: string;
+  /** The Tags of its latest charge (by ChargePeriodStart; the greater text on a tie). */
+  tags: Record<string, string>;
+  tagsRaw: Buffer | null;
+  tagsAt: number;
+  /** Another Tags text already found valid for this resource, so it is not parsed again. */
+  checkedRaw: Buffer | null;
+  checkedTags: Record<string, string>;
+  firstDay: number;
+  lastDay: number;
+  missing: number;
+}
+
+const USD = Buffer.from('USD');
+const CATEGORY_BYTES = CHARGE_CATEGORIES.map((name) => Buffer.from(name));
+/** The longest charge period split over days; a 3-year commitment is the longest FOCUS knows. */
+const MAX_PERIOD_MS = 1100 * DAY_MS;
+const TIMESTAMP_HINT = 'not a timestamp (YYYY-MM-DDTHH:mm:ssZ or YYYY-MM-DD HH:mm:ss, UTC)';
+
+// Charge totals are keyed by one number: ((resource * 2^16 + day) * 2^3 + category) * 2^10 +
+// billing period, which stays below 2^53 and so is exact. Numbers hash and compare far faster
+// than composite strings in the per-row Map update.
+const MAX_RESOURCES = 2 ** 24;
+const MAX_DAY = 2 ** 16;
+const MAX_PERIODS = 2 ** 10;
+
+/**
+ * A resource with what merging several readers' summaries needs: the dimensions it still lacks
+ * (bits) and when its tags were charged (their raw text as latin1, so it compares like bytes).
+ */
+export type SummaryResource = StagedResource & { missing: number; tagsAt: number; tagsText: string };
+
+/** Everything an accumulator learnt except its charge totals (those are taken as they come). */
+export interface AccumulatorSummary {
+  rowsRead: number;
+  rowsImported: number;
+  rowsRefused: number;
+  totalCost: number;
+  /** Day numbers (days since 1970-01-01); +Infinity / -Infinity when no row was taken. */
+  minDay: number;
+  maxDay: number;
+  accounts: FocusAccount[];
+  resources: SummaryResource[];
+  billingPeriods: { billingAccount: string; start: string }[];
+}
+
+export interface AccumulatorOptions {
+  organizationId: string;
+  costColumn: FocusCostColumn;
+  /** Refused rows kept with their reason; the rest are only counted. */
+  maxErrors?: number;
+}
+
+/**
+ * Turns FOCUS records into per-(resource, UTC day, billing period, charge category) totals.
+ * Rows are validated whole before anything is kept, so a refused row leaves no trace. Memory:
+ * one entry per distinct resource and per pending charge total (the caller drains those with
+ * `takeCharges` whenever `pendingCharges` passes its bound), never per row.
+ */
+export class FocusChargeAccumulator {
+  readonly errors: FocusRowError[] = [];
+  rowsRead = 0;
+  rowsImported = 0;
+  rowsRefused = 0;
+  private totalCost = 0;
+  private totalCompensation = 0;
+  private file = '';
+  private columns: FocusColumns | null = null;
+  private readonly maxErrors: number;
+  /** By the bytes of ProviderName, BillingAccountId and SubAccountId. */
+  private readonly rowAccounts = new ByteKeyMap<RowAccount>();
+  private readonly accountsById = new Map<string, AccountEntry>();
+  private readonly resourceList: ResourceEntry[] = [];
+  private readonly periodList: { billingAccountRef: string; day: number }[] = [];
+  private readonly periodIndex = new Map<string, number>();
+  private charges = new Map<number, number>();
+  private minDay = Number.POSITIVE_INFINITY;
+  private maxDay = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly options: AccumulatorOptions) {
+    this.maxErrors = options.maxErrors ?? 100;
+  }
+
+  /** Starts reading another file (its header already resolved). */
+  startFile(file: string, columns: FocusColumns): void {
+    this.file = file;
+    this.columns = columns;
+  }
+
+  /** Charge totals held in memory, not yet taken. */
+  get pendingCharges(): number {
+    return this.charges.size;
+  }
+
+  /** Takes (and forgets) the charge totals held so far. */
+  takeCharges(): StagedCharge[] {
+    const out: StagedCharge[] = [];
+    const dayText = new Map<number, string>();
+    const iso = (day: number) => {
+      let text = dayText.get(day);
+      if (text === undefined) {
+        text = dayToIso(day);
+        dayText.set(day, text);
+      }
+      return text;
+    };
+    for (const [key, cost] of this.charges) {
+      const period = key % MAX_PERIODS;
+      let rest = (key - period) / MAX_PERIODS;
+      const category = rest % 8;
+      rest = (rest - category) / 8;
+      const day = rest % MAX_DAY;
+      const resource = this.resourceList[(rest - day) / MAX_DAY] as ResourceEntry;
+      const billing = this.periodList[period] as { billingAccountRef: string; day: number };
+      out.push({
+        cloudAccountId: resource.account.id,
+        resourceId: resource.id,
+        date: iso(day),
+        billingAccountRef: billing.billingAccountRef,
+        billingPeriodStart: iso(billing.day),
+        chargeCategory: CHARGE_CATEGORIES[category] as string,
+        cost,
+      });
+    }
+    this.charges = new Map();
+    return out;
+  }
+
+  /** What was read, for the report and the commit (several readers' summaries merge with `mergeSummaries`). */
+  summary(): AccumulatorSummary {
+    return {
+      rowsRead: this.rowsRead,
+      rowsImported: this.rowsImported,
+      rowsRefused: this.rowsRefused,
+      totalCost: this.totalCost,
+      minDay: this.minDay,
+      maxDay: this.maxDay,
+      accounts: this.accounts(),
+      resources: this.resources(),
+      billingPeriods: this.billingPeriods(),
+    };
+  }
+
+  /** Every resource seen, with its dimensions and first/last day. */
+  resources(): SummaryResource[] {
+    return this.resourceList.map((r) => ({
+      missing: r.missing,
+      id: r.id,
+      organizationId: this.options.organizationId,
+      cloudAccountId: r.account.id,
+      cloudResourceId: r.cloudResourceId,
+      name: r.name,
+      resourceType: r.resourceType,
+      region: r.region,
+      service: r.service,
+      serviceCategory: r.serviceCategory,
+      owner: '',
+      tags: r.tags,
+      tagsAt: r.tagsAt,
+      tagsText: r.tagsRaw ? r.tagsRaw.toString('latin1') : '',
+      firstSeen: dayToIso(r.firstDay),
+      lastSeen: dayToIso(r.lastDay),
+    }));
+  }
+
+  accounts(): FocusAccount[] {
+    return [...this.accountsById.values()].map(({ id, type, accountRef, name }) => ({
+      id,
+      type,
+      accountRef,
+      name,
+    }));
+  }
+
+  billingPeriods(): { billingAccount: string; start: string }[] {
+    return this.periodList.map((p) => ({ billingAccount: p.billingAccountRef, start: dayToIso(p.day) }));
+  }
+
+  /** Reads one data record: keeps its charge or records why it was refused. */
+  add(r: CsvRecord): void {
+    this.rowsRead++;
+    const c = this.columns as FocusColumns;
+    if (r.malformed !== null) return this.refuse(r.line, null, r.malformed, null);
+    if (r.count !== c.count) {
+      return this.refuse(r.line, null, `has ${r.count} fields; the header has ${c.count}`, null);
+    }
+    const buf = r.buf;
+    const starts = r.starts;
+    const ends = r.ends;
+
+    // Account, from ProviderName + BillingAccountId (+ SubAccountId).
+    if (r.isNull(c.ProviderName)) return this.refuse(r.line, 'ProviderName', 'is empty', null);
+    if (r.isNull(c.BillingAccountId)) return this.refuse(r.line, 'BillingAccountId', 'is empty', null);
+    const hasSub = c.SubAccountId >= 0 && !r.isNull(c.SubAccountId);
+    const [ps, pe] = [starts[c.ProviderName] as number, ends[c.ProviderName] as number];
+    const [bs, be] = [starts[c.BillingAccountId] as number, ends[c.BillingAccountId] as number];
+    const [ss, se] = hasSub ? [starts[c.SubAccountId] as number, ends[c.SubAccountId] as number] : [0, 0];
+    let rowAccount = this.rowAccounts.get(buf, ps, pe, bs, be, ss, se);
+
+    if (!r.equals(c.BillingCurrency, USD)) {
+      const currency = r.isNull(c.BillingCurrency) ? '' : r.text(c.BillingCurrency);
+      const reason = /^[A-Z]{3}$/.test(currency)
+        ? `${currency} is not USD: this import keeps US dollars only and converts no currency`
+        : 'not an ISO 4217 currency code';
+      return this.refuse(r.line, 'BillingCurrency', reason, currency);
+    }
+
+    let category = -1;
+    for (let k = 0; k < CATEGORY_BYTES.length; k++) {
+      if (r.equals(c.ChargeCategory, CATEGORY_BYTES[k] as Buffer)) {
+        category = k;
+        break;
+      }
+    }
+    if (category < 0) {
+      return this.refuse(
+        r.line,
+        'ChargeCategory',
+        `not a FOCUS charge category (${CHARGE_CATEGORIES.join(', ')})`,
+        r.text(c.ChargeCategory),
+      );
+    }
+
+    const costColumn = this.options.costColumn === 'BILLED' ? c.BilledCost : c.EffectiveCost;
+    const costName = this.options.costColumn === 'BILLED' ? 'BilledCost' : 'EffectiveCost';
+    if (r.isNull(costColumn)) return this.refuse(r.line, costName, 'is empty', r.text(costColumn));
+    const cost = readDecimal(buf, starts[costColumn] as number, ends[costColumn] as number);
+    if (!Number.isFinite(cost)) return this.refuse(r.line, costName, 'not a number', r.text(costColumn));
+
+    const start = readTimestamp(
+      buf,
+      starts[c.ChargePeriodStart] as number,
+      ends[c.ChargePeriodStart] as number,
+    );
+    if (Number.isNaN(start)) {
+      return this.refuse(r.line, 'ChargePeriodStart', TIMESTAMP_HINT, r.text(c.ChargePeriodStart));
+    }
+    const end = readTimestamp(buf, starts[c.ChargePeriodEnd] as number, ends[c.ChargePeriodEnd] as number);
+    if (Number.isNaN(end))
+      return this.refuse(r.line, 'ChargePeriodEnd', TIMESTAMP_HINT, r.text(c.ChargePeriodEnd));
+    if (end < start) {
+      return this.refuse(r.line, 'ChargePeriodEnd', 'is before ChargePeriodStart', r.text(c.ChargePeriodEnd));
+    }
+    if (end - start > MAX_PERIOD_MS) {
+      return this.refuse(
+        r.line,
+        'ChargePeriodEnd',
+        'the charge period is longer than 1100 days',
+        r.text(c.ChargePeriodEnd),
+      );
+    }
+    const billingStart = readTimestamp(
+      buf,
+      starts[c.BillingPeriodStart] as number,
+      ends[c.BillingPeriodStart] as number,
+    );
+    if (Number.isNaN(billingStart)) {
+      return this.refuse(r.line, 'BillingPeriodStart', TIMESTAMP_HINT, r.text(c.BillingPeriodStart));
+    }
+    const billingDay = Math.floor(billingStart / DAY_MS);
+
+    // Resource: by ResourceId, or one "unattributed" resource per (account, service, region).
+    const attributed = c.ResourceId >= 0 && !r.isNull(c.ResourceId);
+    const [rs, re] = [starts[c.ResourceId] as number, ends[c.ResourceId] as number];
+    let unattributedKey = '';
+    let resource: ResourceEntry | undefined;
+    if (attributed) {
+      resource = rowAccount?.account.resources.get(buf, rs, re);
+    } else {
+      unattributedKey = `${this.optionalText(r, c.ServiceName)}\u0000${this.optionalText(r, c.RegionId)}`;
+      resource = rowAccount?.account.unattributed.get(unattributedKey);
+    }
+
+    // Tags are parsed (and so checked) once per distinct text a resource shows.
+    let tags: { raw: Buffer; values: Record<string, string> } | null = null;
+    let sameTags = false;
+    if (c.Tags >= 0 && !r.isNull(c.Tags)) {
+      if (resource && sameBytes(resource.tagsRaw, r, c.Tags)) {
+        sameTags = true;
+      } else if (resource && sameBytes(resource.checkedRaw, r, c.Tags)) {
+        tags = { raw: resource.checkedRaw as Buffer, values: resource.checkedTags };
+      } else {
+        const text = r.text(c.Tags);
+        try {
+          tags = { raw: Buffer.from(buf.subarray(starts[c.Tags], ends[c.Tags])), values: parseTags(text) };
+        } catch (error) {
+          return this.refuse(r.line, 'Tags', (error as Error).message, text);
+        }
+      }
+    }
+
+    const firstDay = Math.floor(start / DAY_MS);
+    const lastDay = end > start ? Math.floor((end - 1) / DAY_MS) : firstDay;
+    if (lastDay >= MAX_DAY || billingDay >= MAX_DAY) {
+      return this.refuse(r.line, 'ChargePeriodEnd', 'later than the year 2148', r.text(c.ChargePeriodEnd));
+    }
+
+    // The row is good: from here on it is kept.
+    if (!rowAccount) {
+      if (this.rowAccounts.size >= 100_000) {
+        throw badInput('file', 'more than 100000 distinct billing/sub account pairs in one import');
+      }
+      const subAccountId = hasSub ? r.text(c.SubAccountId) : '';
+      rowAccount = this.createRowAccount(
+        r,
+        c,
+        r.text(c.ProviderName),
+        r.text(c.BillingAccountId),
+        subAccountId,
+      );
+      this.rowAccounts.set(buf, ps, pe, bs, be, ss, se, rowAccount);
+      resource = attributed
+        ? rowAccount.account.resources.get(buf, rs, re)
+        : rowAccount.account.unattributed.get(unattributedKey);
+    }
+    if (!resource) {
+      resource = this.createResource(r, c, rowAccount.account, attributed, unattributedKey);
+    } else if (resource.missing !== 0) {
+      this.fillMissing(r, c, resource, attributed);
+    }
+    if (sameTags) {
+      if (start > resource.tagsAt) resource.tagsAt = start;
+    } else if (tags) {
+      // A resource's tags are those of its latest charge: the same whatever order rows come in,
+      // and whichever worker thread read them.
+      if (
+        resource.tagsRaw === null ||
+        start > resource.tagsAt ||
+        (start === resource.tagsAt && Buffer.compare(tags.raw, resource.tagsRaw) > 0)
+      ) {
+        if (resource.tagsRaw !== null) {
+          resource.checkedRaw = resource.tagsRaw;
+          resource.checkedTags = resource.tags;
+        }
+        resource.tagsRaw = tags.raw;
+        resource.tags = tags.values;
+        resource.tagsAt = start;
+      } else {
+        resource.checkedRaw = tags.raw;
+        resource.checkedTags = tags.values;
+      }
+    }
+    let period = rowAccount.periods.get(billingDay);
+    if (period === undefined) {
+      const key = `${rowAccount.billingAccountRef}\u0000${billingDay}`;
+      period = this.periodIndex.get(key);
+      if (period === undefined) {
+        period = this.periodList.length;
+        if (period >= MAX_PERIODS)
+          throw badInput('file', `more than ${MAX_PERIODS} billing periods in one import`);
+        this.periodList.push({ billingAccountRef: rowAccount.billingAccountRef, day: billingDay });
+        this.periodIndex.set(key, period);
+      }
+      rowAccount.periods.set(billingDay, period);
+    }
+
+    const base = resource.index * MAX_DAY;
+    if (firstDay === lastDay) {
+      const key = ((base + firstDay) * 8 + category) * MAX_PERIODS + period;
+      this.charges.set(key, (this.charges.get(key) ?? 0) + cost);
+    } else {
+      splitByUtcDay(start, end, cost, (day, piece) => {
+        const key = ((base + day) * 8 + category) * MAX_PERIODS + (period as number);
+        this.charges.set(key, (this.charges.get(key) ?? 0) + piece);
+      });
+    }
+    if (firstDay < resource.firstDay) resource.firstDay = firstDay;
+    if (lastDay > resource.lastDay) resource.lastDay = lastDay;
+    if (firstDay < this.minDay) this.minDay = firstDay;
+    if (lastDay > this.maxDay) this.maxDay = lastDay;
+    this.rowsImported++;
+    // Kahan summation: the report's total matches the bill to the cent over millions of rows.
+    const y = cost - this.totalCompensation;
+    const t = this.totalCost + y;
+    this.totalCompensation = t - this.totalCost - y;
+    this.totalCost = t;
+  }
+
+  /** Records a row that could not be read: the whole file is not refused for it. */
+  refuse(line: number, column: string | null, reason: string, value: string | null): void {
+    this.rowsRefused++;
+    if (this.errors.length < this.maxErrors) {
+      this.errors.push({
+        file: this.file,
+        line,
+        column,
+        reason,
+        value: value === null ? null : value.length > 200 ? `${value.slice(0, 200)}...` : value,
+      });
+    }
+  }
+
+  private optionalText(r: CsvRecord, column: number): string {
+    return column >= 0 && !r.isNull(column) ? r.text(column) : '';
+  }
+
+  private createRowAccount(
+    r: CsvRecord,
+    c: FocusColumns,
+    providerName: string,
+    billingAccountId: string,
+    subAccountId: string,
+  ): RowAccount {
+    const provider = providerOf(providerName);
+    const accountRef = subAccountId || billingAccountId;
+    const id = stableId('account', this.options.organizationId, provider.key, accountRef);
+    let account = this.accountsById.get(id);
+    if (!account) {
+      const name = subAccountId
+        ? this.optionalText(r, c.SubAccountName)
+        : this.optionalText(r, c.BillingAccountName);
+      account = {
+        id,
+        type: provider.type,
+        accountRef,
+        name: name || accountRef,
+        providerKey: provider.key,
+        resources: new ByteKeyMap(),
+        unattributed: new Map(),
+      };
+      this.accountsById.set(id, account);
+    }
+    return { account, billingAccountRef: `${provider.key}:${billingAccountId}`, periods: new Map() };
+  }
+
+  private createResource(
+    r: CsvRecord,
+    c: FocusColumns,
+    account: AccountEntry,
+    attributed: boolean,
+    unattributedKey: string,
+  ): ResourceEntry {
+    const resourceRef = attributed ? r.text(c.ResourceId) : '';
+    if (this.resourceList.length >= MAX_RESOURCES) {
+      throw badInput('file', `more than ${MAX_RESOURCES} distinct resources in one import`);
+    }
+    const service = this.optionalText(r, c.ServiceName);
+    const region = this.optionalText(r, c.RegionId);
+    const name = attributed ? this.optionalText(r, c.ResourceName) : '';
+    const type = attributed ? this.optionalText(r, c.ResourceType) : '';
+    const category = this.optionalText(r, c.ServiceCategory);
+    const resource: ResourceEntry = {
+      index: this.resourceList.length,
+      id: attributed
+        ? stableId('resource', account.id, resourceRef)
+        : stableId('unattributed', account.id, service, region),
+      account,
+      cloudResourceId: resourceRef,
+      name: attributed ? name || resourceRef : `${service || 'Charges'} (unattributed)`,
+      resourceType: type || service,
+      region,
+      service,
+      serviceCategory: category,
+      tags: {},
+      tagsRaw: null,
+      tagsAt: Number.NEGATIVE_INFINITY,
+      checkedRaw: null,
+      checkedTags: {},
+      firstDay: Number.POSITIVE_INFINITY,
+      lastDay: Number.NEGATIVE_INFINITY,
+      missing:
+        (attributed && !name ? NO_NAME : 0) |
+        (attributed && !type ? NO_TYPE : 0) |
+        (!region ? NO_REGION : 0) |
+        (!category ? NO_CATEGORY : 0),
+    };
+    this.resourceList.push(resource);
+    if (attributed) {
+      account.resources.set(
+        r.buf,
+        r.starts[c.ResourceId] as number,
+        r.ends[c.ResourceId] as number,
+        0,
+        0,
+        0,
+        0,
+        resource,
+      );
+    } else account.unattributed.set(unattributedKey, resource);
+    return resource;
+  }
+
+  /** A later row may name what the first one left empty (ResourceName is often set on some rows only). */
+  private fillMissing(r: CsvRecord, c: FocusColumns, resource: ResourceEntry, attributed: boolean): void {
+    if (resource.missing & NO_NAME && c.ResourceName >= 0 && !r.isNull(c.ResourceName)) {
+      resource.name = r.text(c.ResourceName);
+      resource.missing &= ~NO_NAME;
+    }
+    if (resource.missing & NO_TYPE && c.ResourceType >= 0 && !r.isNull(c.ResourceType)) {
+      resource.resourceType = r.text(c.ResourceType);
+      resource.missing &= ~NO_TYPE;
+    }
+    if (attributed && resource.missing & NO_REGION && c.RegionId >= 0 && !r.isNull(c.RegionId)) {
+      resource.region = r.text(c.RegionId);
+      resource.missing &= ~NO_REGION;
+    }
+    if (resource.missing & NO_CATEGORY && c.ServiceCategory >= 0 && !r.isNull(c.ServiceCategory)) {
+      resource.serviceCategory = r.text(c.ServiceCategory);
+      resource.missing &= ~NO_CATEGORY;
+    }
+  }
+}
+
+/**
+ * One summary out of several (worker threads reading parts of the same files): counts add up,
+ * resources with the same id keep the widest first/last seen, the dimensions one of them found
+ * and the union of their tags.
+ */
+export function mergeSummaries(parts: readonly AccumulatorSummary[]): AccumulatorSummary {
+  const accounts = new Map<string, FocusAccount>();
+  const resources = new Map<string, SummaryResource>();
+  const periods = new Map<string, { billingAccount: string; start: string }>();
+  const merged: AccumulatorSummary = {
+    rowsRead: 0,
+    rowsImported: 0,
+    rowsRefused: 0,
+    totalCost: 0,
+    minDay: Number.POSITIVE_INFINITY,
+    maxDay: Number.NEGATIVE_INFINITY,
+    accounts: [],
+    resources: [],
+    billingPeriods: [],
+  };
+  for (const part of parts) {
+    merged.rowsRead += part.rowsRead;
+    merged.rowsImported += part.rowsImported;
+    merged.rowsRefused += part.rowsRefused;
+    merged.totalCost += part.totalCost;
+    merged.minDay = Math.min(merged.minDay, part.minDay);
+    merged.maxDay = Math.max(merged.maxDay, part.maxDay);
+    for (const account of part.accounts) if (!accounts.has(account.id)) accounts.set(account.id, account);
+    for (const period of part.billingPeriods)
+      periods.set(`${period.billingAccount}\u0000${period.start}`, period);
+    for (const resource of part.resources) {
+      const known = resources.get(resource.id);
+      if (!known) {
+        resources.set(resource.id, { ...resource });
+        continue;
+      }
+      if (resource.firstSeen < known.firstSeen) known.firstSeen = resource.firstSeen;
+      if (resource.lastSeen > known.lastSeen) known.lastSeen = resource.lastSeen;
+      const found = known.missing & ~resource.missing;
+      if (found & NO_NAME) known.name = resource.name;
+      if (found & NO_TYPE) known.resourceType = resource.resourceType;
+      if (found & NO_REGION) known.region = resource.region;
+      if (found & NO_CATEGORY) known.serviceCategory = resource.serviceCategory;
+      known.missing &= resource.missing;
+      if (
+        resource.tagsAt > known.tagsAt ||
+        (resource.tagsAt === known.tagsAt && resource.tagsText > known.tagsText)
+      ) {
+        known.tags = resource.tags;
+        known.tagsAt = resource.tagsAt;
+        known.tagsText = resource.tagsText;
+      }
+    }
+  }
+  merged.accounts = [...accounts.values()];
+  merged.resources = [...resources.values()];
+  merged.billingPeriods = [...periods.values()];
+  return merged;
+}
+
+function sameBytes(known: Buffer | null, r: CsvRecord, column: number): boolean {
+  if (known === null) return false;
+  const s = r.starts[column] as number;
+  const e = r.ends[column] as number;
+  return known.length === e - s && r.buf.compare(known, 0, known.length, s, e) === 0;
+}

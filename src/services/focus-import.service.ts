@@ -1,0 +1,333 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import type {
+  CloudAccountRepository,
+  FocusImportStore,
+  FocusStaging,
+  OrganizationRepository,
+} from '../domain/ports';
+import type { CloudAccount, FocusCostColumn, FocusImportReport, FocusRowError } from '../domain/model';
+import { badInput, notFound } from '../errors';
+import { FocusChargeAccumulator, type AccumulatorSummary } from '../import/focus-charge.accumulator';
+import { readFocusFile } from '../import/focus-file.reader';
+import { FocusParallelReader, MisalignedBlockError } from '../import/focus-parallel.reader';
+import { dayToIso } from '../import/day-split';
+
+/** Progress of a running import, for a progress bar. */
+export interface FocusImportProgress {
+  file: string;
+  fileIndex: number;
+  files: number;
+  /** Bytes of this file read so far and its size on disk (compressed, for a gzipped file). */
+  bytesRead: number;
+  bytesTotal: number;
+  rowsRead: number;
+}
+
+export interface FocusImportOptions {
+  costColumn?: FocusCostColumn;
+  onProgress?: (progress: FocusImportProgress) => void;
+}
+
+export interface FocusImportLimits {
+  /** Charge totals held in memory (per reader) before they are moved to the staging table. */
+  flushAt: number;
+  /** Refused rows reported with their reason (the rest are counted). */
+  maxErrors: number;
+  /** Worker threads parsing big imports; 1 = always read in the calling thread. */
+  workers: number;
+  /** Imports at least this big (bytes on disk, all files) are parsed by the workers. */
+  parallelMinBytes: number;
+  /** Bytes per block a worker parses. */
+  blockBytes: number;
+}
+
+/** Defaults: a worker per core (at most 4) for imports of 32 MiB and more, in 4 MiB blocks. */
+export const DEFAULT_FOCUS_IMPORT_LIMITS: FocusImportLimits = {
+  flushAt: 200_000,
+  maxErrors: 100,
+  workers: Math.min(4, os.availableParallelism()),
+  parallelMinBytes: 32 << 20,
+  blockBytes: 4 << 20,
+};
+
+/**
+ * Imports FOCUS cost exports (AWS, Azure, GCP, any FOCUS 1.0-1.2 provider) into expenses.
+ *
+ * One import = the files given together (every part of a multi-file export belongs in one
+ * import). The files are streamed and validated row by row; per-(resource, day, billing period,
+ * charge category) totals are staged, and only once every file has been read does the commit
+ * compare them with what is stored and write the differences as -1/+1 pairs. An import that
+ * fails on the way leaves the stored costs as they were. Imports run one at a time per process:
+ * two concurrent commits of the same billing period would each correct the same old rows.
+ */
+export class FocusImportService {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly organizations: OrganizationRepository,
+    private readonly accounts: CloudAccountRepository,
+    private readonly store: FocusImportStore,
+    /** The only folder `importFromImportDir` reads from (IMPORT_DIR). */
+    private readonly importDir: string,
+    private readonly limits: FocusImportLimits = DEFAULT_FOCUS_IMPORT_LIMITS,
+  ) {}
+
+  /** Imports local files (the operator CLI): paths are used as given. */
+  async importFiles(
+    organizationId: string,
+    files: readonly string[],
+    options: FocusImportOptions = {},
+  ): Promise<FocusImportReport> {
+    return this.serialized(() =>
+      this.run(
+        organizationId,
+        files.map((file) => ({ path: file, displayName: file })),
+        options,
+      ),
+    );
+  }
+
+  /**
+   * Imports one file named relative to IMPORT_DIR (the GraphQL mutation). The path is resolved,
+   * symbolic links included, and refused unless it stays inside IMPORT_DIR.
+   */
+  async importFromImportDir(
+    organizationId: string,
+    relativePath: string,
+    costColumn: FocusCostColumn = 'EFFECTIVE',
+  ): Promise<FocusImportReport> {
+    const resolved = await this.resolveImportPath(relativePath);
+    return this.serialized(() => this.run(organizationId, [resolved], { costColumn }));
+  }
+
+  private async resolveImportPath(given: string): Promise<{ path: string; displayName: string }> {
+    const argument = 'input.path';
+    if (!given || given.includes('\0')) throw badInput(argument, 'must name a file in the import folder');
+    let root: string;
+    try {
+      root = await fs.promises.realpath(this.importDir);
+    } catch {
+      throw badInput(argument, 'the import folder (IMPORT_DIR) does not exist on the server');
+    }
+    const outside = () => badInput(argument, 'must name a file inside the import folder (IMPORT_DIR)');
+    const candidate = path.resolve(root, given);
+    if (!isInside(root, candidate)) throw outside();
+    let real: string;
+    try {
+      real = await fs.promises.realpath(candidate);
+    } catch {
+      throw badInput(argument, 'no such file in the import folder');
+    }
+    // A symbolic link inside the folder may point anywhere: the target must be inside too.
+    if (!isInside(root, real)) throw outside();
+    return { path: real, displayName: path.relative(root, real) };
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async run(
+    organizationId: string,
+    files: readonly { path: string; displayName: string }[],
+    options: FocusImportOptions,
+  ): Promise<FocusImportReport> {
+    const started = performance.now();
+    const costColumn = options.costColumn ?? 'EFFECTIVE';
+    if (files.length === 0) throw badInput('files', 'name at least one file');
+    if (!(await this.organizations.get(organizationId))) throw notFound('organization', organizationId);
+    const sizes = await Promise.all(
+      files.map(async (file) => (await fs.promises.stat(file.path).catch(() => null))?.size ?? 0),
+    );
+    const totalBytes = sizes.reduce((a, b) => a + b, 0);
+    const context = { organizationId, costColumn, files, sizes, onProgress: options.onProgress };
+    let staging = await this.store.openStaging();
+    try {
+      let read: ReadResult;
+      if (this.limits.workers > 1 && totalBytes >= this.limits.parallelMinBytes) {
+        try {
+          read = await this.readParallel(context, staging);
+        } catch (error) {
+          if (!(error instanceof MisalignedBlockError)) throw error;
+          // A line break inside quotes fell on a block cut: start over in one thread.
+          await staging.dispose();
+          staging = await this.store.openStaging();
+          read = await this.readSequential(context, staging);
+        }
+      } else {
+        read = await this.readSequential(context, staging);
+      }
+      const { summary, errors } = read;
+
+      let cloudAccounts: CloudAccount[] = [];
+      let accountsCreated = 0;
+      let counts = {
+        resourceDays: 0,
+        expenseRowsAdded: 0,
+        expenseRowsCancelled: 0,
+        chargeRowsAdded: 0,
+        chargeRowsCancelled: 0,
+      };
+      if (summary.rowsImported > 0) {
+        const existing = new Map(
+          (
+            await this.accounts.getMany(
+              organizationId,
+              summary.accounts.map((a) => a.id),
+            )
+          ).map((a) => [a.id, a]),
+        );
+        for (const account of summary.accounts) {
+          let stored = existing.get(account.id);
+          if (!stored) {
+            stored = {
+              id: account.id,
+              organizationId,
+              name: account.name,
+              type: account.type,
+              accountRef: account.accountRef,
+              k8sProvider: '',
+              region: '',
+              owner: '',
+              version: '',
+              deleted: false,
+              createdAt: new Date(),
+            };
+            await this.accounts.save(stored);
+            accountsCreated++;
+          }
+          cloudAccounts.push(stored);
+        }
+        cloudAccounts = cloudAccounts.sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id));
+        await staging.addResources(summary.resources);
+        counts = await staging.commit({
+          organizationId,
+          billingPeriods: summary.billingPeriods,
+          cancelMissing: summary.rowsRefused === 0,
+        });
+      }
+      const hasDays = summary.minDay <= summary.maxDay;
+      return {
+        files: files.map((f) => f.displayName),
+        costColumn,
+        rowsRead: summary.rowsRead,
+        rowsImported: summary.rowsImported,
+        rowsRefused: summary.rowsRefused,
+        errors,
+        errorsOmitted: summary.rowsRefused - errors.length,
+        totalCost: Number(summary.totalCost.toFixed(10)),
+        firstDay: hasDays ? dayToIso(summary.minDay) : null,
+        lastDay: hasDays ? dayToIso(summary.maxDay) : null,
+        cloudAccounts,
+        accountsCreated,
+        resources: summary.resources.length,
+        resourceDays: counts.resourceDays,
+        billingPeriods: [...summary.billingPeriods].sort(
+          (a, b) => compare(a.billingAccount, b.billingAccount) || compare(a.start, b.start),
+        ),
+        expenseRowsAdded: counts.expenseRowsAdded,
+        expenseRowsCancelled: counts.expenseRowsCancelled,
+        chargeRowsAdded: counts.chargeRowsAdded,
+        chargeRowsCancelled: counts.chargeRowsCancelled,
+        missingCancelled: summary.rowsImported > 0 && summary.rowsRefused === 0,
+        durationMs: Math.round(performance.now() - started),
+      };
+    } finally {
+      await staging.dispose();
+    }
+  }
+
+  /** Reads the files in this thread (small imports, and the fallback of the parallel read). */
+  private async readSequential(context: ReadContext, staging: FocusStaging): Promise<ReadResult> {
+    const accumulator = new FocusChargeAccumulator({
+      organizationId: context.organizationId,
+      costColumn: context.costColumn,
+      maxErrors: this.limits.maxErrors,
+    });
+    for (const [fileIndex, file] of context.files.entries()) {
+      await readFocusFile(file.path, accumulator, {
+        displayName: file.displayName,
+        afterChunk: async () => {
+          if (accumulator.pendingCharges >= this.limits.flushAt) {
+            await staging.addCharges(accumulator.takeCharges());
+          }
+        },
+        onProgress: (bytesRead) =>
+          context.onProgress?.({
+            file: file.displayName,
+            fileIndex,
+            files: context.files.length,
+            bytesRead,
+            bytesTotal: context.sizes[fileIndex] ?? 0,
+            rowsRead: accumulator.rowsRead,
+          }),
+      });
+    }
+    await staging.addCharges(accumulator.takeCharges());
+    return { summary: accumulator.summary(), errors: accumulator.errors };
+  }
+
+  /** Reads the files with worker threads parsing blocks of them in parallel (big imports). */
+  private async readParallel(context: ReadContext, staging: FocusStaging): Promise<ReadResult> {
+    const reader = FocusParallelReader.start(
+      this.limits.workers,
+      {
+        organizationId: context.organizationId,
+        costColumn: context.costColumn,
+        flushAt: this.limits.flushAt,
+        blockBytes: this.limits.blockBytes,
+      },
+      (rows) => staging.addCharges(rows),
+    );
+    try {
+      const errors: FocusRowError[] = [];
+      for (const [fileIndex, file] of context.files.entries()) {
+        const read = await reader.readFile(file.path, file.displayName, (bytesRead) =>
+          context.onProgress?.({
+            file: file.displayName,
+            fileIndex,
+            files: context.files.length,
+            bytesRead,
+            bytesTotal: context.sizes[fileIndex] ?? 0,
+            rowsRead: 0,
+          }),
+        );
+        errors.push(...read.errors.slice(0, this.limits.maxErrors - errors.length));
+      }
+      return { summary: await reader.finish(), errors };
+    } finally {
+      await reader.close();
+    }
+  }
+}
+
+interface ReadContext {
+  organizationId: string;
+  costColumn: FocusCostColumn;
+  files: readonly { path: string; displayName: string }[];
+  sizes: number[];
+  onProgress?: (progress: FocusImportProgress) => void;
+}
+
+interface ReadResult {
+  summary: AccumulatorSummary;
+  errors: FocusRowError[];
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, candidate);
+  return (
+    relative !== '' &&
+    relative !== '..' &&
+    !relative.startsWith(`..${path.sep}`) &&
+    !path.isAbsolute(relative)
+  );
+}
