@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { parse as parseCsv } from 'csv-parse';
@@ -33,6 +34,8 @@ import { summarize, table } from './support/stats';
  *     (account, resource, UTC day), summing EffectiveCost;
  *   - csv-parse (1M only): the csv-parse stream over the same file, records counted, nothing else.
  * - Memory: process.memoryUsage().rss sampled every 20 ms, and resourceUsage().maxRSS.
+ * - CPU: process.cpuUsage() of each child (every thread), the figure that holds when other work
+ *   shares the machine; wall time is what a user waits.
  *
  * Env: BENCH_RUNS (2 per size and kind), BENCH_RESOURCES (2000), BENCH_SIZES ("1000000,2000000").
  */
@@ -46,6 +49,8 @@ interface ChildResult {
   kind: string;
   rows: number;
   ms: number;
+  /** CPU time of the whole child (all its threads, the embedded engine's included), ms. */
+  cpuMs: number;
   peakRssMiB: number;
   maxRssMiB: number;
   totalCost: number;
@@ -112,7 +117,8 @@ async function child(kind: string, file: string): Promise<void> {
     CLICKHOUSE_DATABASE: 'bench_import',
     LOG_LEVEL: 'warn',
   });
-  let result: Omit<ChildResult, 'peakRssMiB' | 'maxRssMiB'>;
+  let result: Omit<ChildResult, 'peakRssMiB' | 'maxRssMiB' | 'cpuMs'>;
+  const cpuBefore = process.cpuUsage();
   if (kind === 'csv-parse') {
     const started = performance.now();
     let rows = -1;
@@ -179,8 +185,10 @@ async function child(kind: string, file: string): Promise<void> {
   }
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
+  const cpu = process.cpuUsage(cpuBefore);
   const out: ChildResult = {
     ...result,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     peakRssMiB: Math.round(peak / 2 ** 20),
     maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
@@ -201,7 +209,19 @@ async function main(): Promise<void> {
   const resources = intEnv('BENCH_RESOURCES', 2000);
   const sizes = (process.env.BENCH_SIZES ?? '1000000,2000000').split(',').map(Number);
   const rowsOut: (string | number)[][] = [
-    ['rows', 'file MiB', 'kind', 'median s', 'rows/s', 'peak RSS MiB', 'maxRSS MiB', 'import / native'],
+    [
+      'rows',
+      'file MiB',
+      'kind',
+      'median s',
+      'rows/s',
+      'CPU s',
+      'rows/CPU s',
+      'peak RSS MiB',
+      'maxRSS MiB',
+      'rate vs native',
+      'CPU vs native',
+    ],
   ];
   let failed = false;
   for (const size of sizes) {
@@ -230,6 +250,8 @@ async function main(): Promise<void> {
       const list = results[kind] as ChildResult[];
       return list.length ? size / (summarize(list.map((r) => r.ms)).median / 1000) : Number.NaN;
     };
+    const cpu = (kind: string) =>
+      summarize((results[kind] as ChildResult[]).map((r) => r.cpuMs)).median / 1000;
     for (const kind of ['native', 'import', 'import 1 thread', 'csv-parse']) {
       const list = results[kind] as ChildResult[];
       if (!list.length) continue;
@@ -240,9 +262,12 @@ async function main(): Promise<void> {
         kind,
         (median / 1000).toFixed(2),
         Math.round(size / (median / 1000)),
+        cpu(kind).toFixed(2),
+        Math.round(size / cpu(kind)),
         Math.max(...list.map((r) => r.peakRssMiB)),
         Math.max(...list.map((r) => r.maxRssMiB)),
         kind.startsWith('import') ? (rate(kind) / rate('native')).toFixed(2) : '',
+        kind.startsWith('import') ? (cpu('native') / cpu(kind)).toFixed(2) : '',
       ]);
     }
     // The import must take every row and land on the bill's total.
@@ -259,7 +284,10 @@ async function main(): Promise<void> {
       process.stderr.write(`totals differ: import ${imported.totalCost}, native ${native.totalCost}\n`);
     }
   }
-  process.stdout.write(`\n${table(rowsOut)}\n`);
+  const [load1] = os.loadavg();
+  process.stdout.write(
+    `\n${table(rowsOut)}\n\n${os.availableParallelism()} cores; load average when done: ${load1?.toFixed(2)}\n`,
+  );
   if (failed) process.exitCode = 1;
 }
 

@@ -9,7 +9,8 @@ const SEPARATOR = 0xff; // never a byte of UTF-8 text
 /**
  * A map keyed by up to three byte spans of a buffer, looked up without decoding them to
  * strings: an import looks an account and a resource up for every row, and hashing the bytes
- * in place (FNV-1a) costs less than making a string of an 80-byte ARN to hash it again.
+ * in place (FNV-1a over the lengths and the last bytes; every candidate is then compared in
+ * full) costs less than making a string of an 80-byte ARN to hash it again.
  * Empty spans (start = end) are allowed; the spans are separated in the key, so ("ab", "c")
  * and ("a", "bc") differ.
  */
@@ -39,13 +40,16 @@ export class ByteKeyMap<V> {
   }
 }
 
+/** Bytes of each span that are hashed, from its end: ids (ARNs, paths) differ at their tails. */
+const HASHED_TAIL = 24;
+
 function hash(buf: Buffer, s0: number, e0: number, s1: number, e1: number, s2: number, e2: number): number {
-  let h = 0x811c9dc5;
-  for (let i = s0; i < e0; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
-  h = Math.imul(h ^ SEPARATOR, 0x01000193);
-  for (let i = s1; i < e1; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
-  h = Math.imul(h ^ SEPARATOR, 0x01000193);
-  for (let i = s2; i < e2; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
+  let h = Math.imul(0x811c9dc5 ^ (e0 - s0), 0x01000193);
+  for (let i = Math.max(s0, e0 - HASHED_TAIL); i < e0; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
+  h = Math.imul(h ^ (e1 - s1), 0x01000193);
+  for (let i = Math.max(s1, e1 - HASHED_TAIL); i < e1; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
+  h = Math.imul(h ^ (e2 - s2), 0x01000193);
+  for (let i = Math.max(s2, e2 - HASHED_TAIL); i < e2; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
   return h >>> 0;
 }
 

@@ -3,7 +3,7 @@ import type { StagedCharge, StagedResource } from '../domain/ports';
 import { badInput } from '../errors';
 import type { CsvRecord } from './csv-record.parser';
 import type { FocusColumns } from './focus-columns';
-import { CHARGE_CATEGORIES, parseTags, providerOf, readDecimal, readTimestamp } from './focus-values';
+import { CHARGE_CATEGORIES, parseTags, providerOf, readDecimal, TimestampReader } from './focus-values';
 import { DAY_MS, dayToIso, splitByUtcDay } from './day-split';
 import { stableId } from './stable-id';
 import { ByteKeyMap } from './byte-key.map';
@@ -122,7 +122,13 @@ export class FocusChargeAccumulator {
   private readonly resourceList: ResourceEntry[] = [];
   private readonly periodList: { billingAccountRef: string; day: number }[] = [];
   private readonly periodIndex = new Map<string, number>();
+  // Charge totals: key -> slot in `sums`. Slots are small integers and the sums live in a typed
+  // array, so adding a row's cost allocates nothing (a Map of doubles boxes every new value).
   private charges = new Map<number, number>();
+  private sums = new Float64Array(1 << 16);
+  private readonly chargeStarts = new TimestampReader();
+  private readonly chargeEnds = new TimestampReader();
+  private readonly billingStarts = new TimestampReader();
   private minDay = Number.POSITIVE_INFINITY;
   private maxDay = Number.NEGATIVE_INFINITY;
 
@@ -153,7 +159,8 @@ export class FocusChargeAccumulator {
       }
       return text;
     };
-    for (const [key, cost] of this.charges) {
+    for (const [key, slot] of this.charges) {
+      const cost = this.sums[slot] as number;
       const period = key % MAX_PERIODS;
       let rest = (key - period) / MAX_PERIODS;
       const category = rest % 8;
@@ -172,6 +179,7 @@ export class FocusChargeAccumulator {
       });
     }
     this.charges = new Map();
+    this.sums.fill(0, 0, Math.min(this.sums.length, out.length));
     return out;
   }
 
@@ -276,7 +284,7 @@ export class FocusChargeAccumulator {
     const cost = readDecimal(buf, starts[costColumn] as number, ends[costColumn] as number);
     if (!Number.isFinite(cost)) return this.refuse(r.line, costName, 'not a number', r.text(costColumn));
 
-    const start = readTimestamp(
+    const start = this.chargeStarts.read(
       buf,
       starts[c.ChargePeriodStart] as number,
       ends[c.ChargePeriodStart] as number,
@@ -284,7 +292,11 @@ export class FocusChargeAccumulator {
     if (Number.isNaN(start)) {
       return this.refuse(r.line, 'ChargePeriodStart', TIMESTAMP_HINT, r.text(c.ChargePeriodStart));
     }
-    const end = readTimestamp(buf, starts[c.ChargePeriodEnd] as number, ends[c.ChargePeriodEnd] as number);
+    const end = this.chargeEnds.read(
+      buf,
+      starts[c.ChargePeriodEnd] as number,
+      ends[c.ChargePeriodEnd] as number,
+    );
     if (Number.isNaN(end))
       return this.refuse(r.line, 'ChargePeriodEnd', TIMESTAMP_HINT, r.text(c.ChargePeriodEnd));
     if (end < start) {
@@ -298,7 +310,7 @@ export class FocusChargeAccumulator {
         r.text(c.ChargePeriodEnd),
       );
     }
-    const billingStart = readTimestamp(
+    const billingStart = this.billingStarts.read(
       buf,
       starts[c.BillingPeriodStart] as number,
       ends[c.BillingPeriodStart] as number,
@@ -406,11 +418,11 @@ export class FocusChargeAccumulator {
     const base = resource.index * MAX_DAY;
     if (firstDay === lastDay) {
       const key = ((base + firstDay) * 8 + category) * MAX_PERIODS + period;
-      this.charges.set(key, (this.charges.get(key) ?? 0) + cost);
+      this.addCharge(key, cost);
     } else {
       splitByUtcDay(start, end, cost, (day, piece) => {
         const key = ((base + day) * 8 + category) * MAX_PERIODS + (period as number);
-        this.charges.set(key, (this.charges.get(key) ?? 0) + piece);
+        this.addCharge(key, piece);
       });
     }
     if (firstDay < resource.firstDay) resource.firstDay = firstDay;
@@ -423,6 +435,20 @@ export class FocusChargeAccumulator {
     const t = this.totalCost + y;
     this.totalCompensation = t - this.totalCost - y;
     this.totalCost = t;
+  }
+
+  private addCharge(key: number, cost: number): void {
+    let slot = this.charges.get(key);
+    if (slot === undefined) {
+      slot = this.charges.size;
+      if (slot === this.sums.length) {
+        const grown = new Float64Array(this.sums.length * 2);
+        grown.set(this.sums);
+        this.sums = grown;
+      }
+      this.charges.set(key, slot);
+    }
+    this.sums[slot] = (this.sums[slot] as number) + cost;
   }
 
   /** Records a row that could not be read: the whole file is not refused for it. */

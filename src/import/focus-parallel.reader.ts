@@ -45,6 +45,10 @@ export class FocusParallelReader {
     { lines: number; records: number; errors: FocusRowError[]; clean: boolean }
   >();
   private charges: Promise<void> = Promise.resolve();
+  /** Charge totals sent in answer to `finish`, merged before they are staged. */
+  private finishing: StagedCharge[][] | null = null;
+  /** Records the workers have parsed so far (for progress). */
+  rowsRead = 0;
 
   private constructor(
     workers: number,
@@ -208,9 +212,23 @@ export class FocusParallelReader {
 
   /** Collects the workers' summaries (and last charge totals) and stops them. */
   async finish(): Promise<AccumulatorSummary> {
+    this.finishing = [];
     for (const slot of this.slots) slot.worker.postMessage({ type: 'finish' } satisfies ToParseWorker);
     await this.until(() => this.slots.every((slot) => slot.summary !== undefined));
     await this.charges;
+    // The workers' last totals overlap (each saw every resource-day): add them up here, so the
+    // staging table gets one row per key instead of one per worker.
+    const merged = new Map<string, StagedCharge>();
+    for (const rows of this.finishing) {
+      for (const row of rows) {
+        const key = `${row.cloudAccountId}|${row.resourceId}|${row.date}|${row.billingAccountRef}|${row.billingPeriodStart}|${row.chargeCategory}`;
+        const known = merged.get(key);
+        if (known) known.cost += row.cost;
+        else merged.set(key, row);
+      }
+    }
+    this.finishing = null;
+    await this.onCharges([...merged.values()]);
     return mergeSummaries(this.slots.map((slot) => slot.summary as AccumulatorSummary));
   }
 
@@ -248,6 +266,7 @@ export class FocusParallelReader {
   private onMessage(slot: WorkerSlot, message: FromParseWorker): void {
     if (message.type === 'block') {
       slot.inFlight--;
+      this.rowsRead += message.records;
       this.free.push(message.buffer);
       this.blockReplies.set(message.id, {
         lines: message.lines,
@@ -255,6 +274,8 @@ export class FocusParallelReader {
         errors: message.errors,
         clean: message.clean,
       });
+    } else if (message.type === 'charges' && this.finishing) {
+      this.finishing.push(message.rows);
     } else if (message.type === 'charges') {
       // Staging writes happen one after another, in the order the workers sent them.
       this.charges = this.charges.then(() => this.onCharges(message.rows));

@@ -116,6 +116,32 @@ export function readTimestamp(buf: Buffer, start: number, end: number): number {
   return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
 }
 
+/**
+ * `readTimestamp` for one column, remembering the last value: exports list many rows of the same
+ * hour together, and comparing 19 bytes from the end (where hours differ) is cheaper than reading them.
+ */
+export class TimestampReader {
+  private readonly last = Buffer.alloc(40);
+  private length = -1;
+  private value = Number.NaN;
+
+  read(buf: Buffer, start: number, end: number): number {
+    const n = end - start;
+    if (n === this.length) {
+      let i = n - 1;
+      while (i >= 0 && this.last[i] === buf[start + i]) i--;
+      if (i < 0) return this.value;
+    }
+    const value = readTimestamp(buf, start, end);
+    if (n <= this.last.length) {
+      buf.copy(this.last, 0, start, end);
+      this.length = n;
+      this.value = value;
+    }
+    return value;
+  }
+}
+
 /** Values of FOCUS ChargeCategory (1.0 to 1.2), as stored in expense_charges.charge_category. */
 export const CHARGE_CATEGORIES = ['Usage', 'Purchase', 'Tax', 'Credit', 'Adjustment'] as const;
 export type ChargeCategory = (typeof CHARGE_CATEGORIES)[number];

@@ -293,7 +293,7 @@ export class FocusImportService {
             files: context.files.length,
             bytesRead,
             bytesTotal: context.sizes[fileIndex] ?? 0,
-            rowsRead: 0,
+            rowsRead: reader.rowsRead,
           }),
         );
         errors.push(...read.errors.slice(0, this.limits.maxErrors - errors.length));

@@ -485,6 +485,23 @@ describe('FOCUS import', () => {
     await expect(importFiles(org, [headerOnly])).rejects.toThrow(`${headerOnly}: has a header but no rows`);
   });
 
+  it('reads columns by name: a FOCUS 1.2 layout in another order, with 1.1/1.2 and x_ columns', async () => {
+    const org = await fixtures.organization('Layout Co');
+    // FOCUS 1.1 added ServiceSubcategory, 1.2 BillingAccountType, InvoiceId; x_ columns are extensions.
+    const extra = ['ServiceSubcategory', 'BillingAccountType', 'InvoiceId', 'x_Discounts'];
+    const reordered = [...columns].reverse().concat(extra);
+    const rows = sampleRows.map((row, i) => ({
+      ...row,
+      ServiceSubcategory: 'Other (Compute)',
+      BillingAccountType: 'Billing Account',
+      InvoiceId: `INV-${i}`,
+      x_Discounts: '{"a": 1}',
+    }));
+    const report = await importFiles(org, [write('focus-1.2.csv', toCsv(rows, reordered))]);
+    expect(report).toMatchObject({ rowsImported: 1000, rowsRefused: 0 });
+    await expectTotals(org, sampleRows);
+  });
+
   it('reads a gzipped export (told by its bytes, whatever its name) with the same result', async () => {
     const org = await fixtures.organization('Gzip Co');
     const file = write('sample-gz.csv', gzipSync(fs.readFileSync(SAMPLE)));
@@ -588,7 +605,7 @@ describe('FOCUS import', () => {
           `SELECT cloud_resource_id, name, resource_type, region, service, service_category, tags,
                   toString(first_seen) AS first_seen, toString(last_seen) AS last_seen
            FROM {db:Identifier}.resources FINAL WHERE organization_id = {org:String}
-           ORDER BY cloud_resource_id, name, region, service, first_seen`,
+           ORDER BY cloud_resource_id, name, region, service, first_seen, last_seen, toString(tags)`,
           { org: organization },
         );
       expect(await dims(org)).toEqual(await dims(sequentialOrg));
