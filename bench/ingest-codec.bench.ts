@@ -55,8 +55,11 @@ function prng(seed: number): () => number {
   };
 }
 
-/** One request as a Prometheus shard of a cluster running OpenCost/Kubecost would send it. */
-function buildRequest(index: number): Buffer {
+/**
+ * One request as a Prometheus shard of a cluster running OpenCost/Kubecost would send it
+ * (also used by bench/ingest.bench.ts, which re-times its samples).
+ */
+export function buildRequest(index: number): Buffer {
   const rnd = prng(1000 + index);
   const int = (n: number): number => Math.floor(rnd() * n);
   const cluster = `prod-eks-${index % 5}`;
@@ -288,4 +291,5 @@ function main(): void {
   }
 }
 
-main();
+// Importing the builder (bench/ingest.bench.ts) does not run this benchmark.
+if (require.main === module) main();

@@ -129,7 +129,16 @@ export class RemoteWriteHandler {
     }
     progress.version = version;
 
-    const body = await readBody(req, this.options.maxBodyBytes);
+    let body: Buffer | null;
+    try {
+      body = await readBody(req, this.options.maxBodyBytes);
+    } catch (error) {
+      // The client closed the connection mid-body, or broke the framing (Node then answers 400
+      // itself and closes). Nobody is left to read this answer; it is the sender's doing, not an
+      // internal error, so it must not count (or be logged) as a 5xx.
+      const message = error instanceof Error ? error.message : String(error);
+      return { status: 400, body: `request body not received in full: ${message}` };
+    }
     if (body === null) {
       return { status: 413, body: `compressed body over ${this.options.maxBodyBytes} bytes` };
     }
@@ -157,7 +166,10 @@ export class RemoteWriteHandler {
 
     // copyOutputData: without it snappy hands back external buffers whose finalization piles
     // up and the path runs ~5x slower (measured, bench/ingest-codec.bench.ts).
-    const outcome = await this.options.writer.write(compressSync(decoded.body, { copyOutputData: true }), tenant);
+    const outcome = await this.options.writer.write(
+      compressSync(decoded.body, { copyOutputData: true }),
+      tenant,
+    );
     switch (outcome.kind) {
       case 'written':
         metrics.acceptedSamples(tenant, samples);
