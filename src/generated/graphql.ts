@@ -14,7 +14,7 @@ export type K8sClusterStatus =
   | 'NO_DATA'
   | 'STALE';
 
-/** Where a cost comes from; a KUBERNETES account is one cluster. */
+/** Where a cost comes from; a KUBERNETES account is one cluster; OTHER is any other FOCUS provider (Oracle, ...). */
 export type Provider =
   | 'AWS'
   | 'AZURE'
