@@ -46,6 +46,7 @@ const envSchema = z.object({
   METRICS_QUERY_URL: z.url({ protocol: /^https?$/ }).optional(),
   METRICS_BACKEND: z.enum(METRICS_BACKENDS).default('prometheus'),
   METRICS_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  METRICS_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   K8S_INTEGRATION_STEP_SECONDS: z.coerce
     .number()
     .int()
@@ -118,6 +119,8 @@ export interface Config {
     readonly queryUrl?: string;
     readonly backend: MetricsBackendKind;
     readonly queryTimeoutMs: number;
+    /** Queries one run has in flight against the backend at most (1: one after another). */
+    readonly queryConcurrency: number;
   };
   /** Integration step of the daily cluster costs: each step charges step/3600 hours. */
   readonly k8sIntegrationStepSeconds: number;
@@ -199,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queryUrl: e.METRICS_QUERY_URL?.replace(/\/+$/, ''),
       backend: e.METRICS_BACKEND,
       queryTimeoutMs: e.METRICS_QUERY_TIMEOUT_MS,
+      queryConcurrency: e.METRICS_QUERY_CONCURRENCY,
     },
     k8sIntegrationStepSeconds: e.K8S_INTEGRATION_STEP_SECONDS,
     aggregation: {

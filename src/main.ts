@@ -39,6 +39,7 @@ import { K8sCostQueue } from './jobs/k8s-cost.queue';
 import { K8sCostWorker } from './jobs/k8s-cost.worker';
 import { K8sCostScheduler } from './jobs/k8s-cost.scheduler';
 import { unconfiguredMetricsSource } from './jobs/unconfigured.metrics-source';
+import { LimitedMetricsSource } from './jobs/limited.metrics-source';
 import { AggregationRunService } from './services/aggregation-run.service';
 import { FocusImportService } from './services/focus-import.service';
 import { ClickHouseFocusImportStore } from './store/focus-import.store';
@@ -137,12 +138,15 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     writer,
     calculator: new K8sCostCalculator(
       config.metrics.queryUrl
-        ? new PrometheusHttpMetricsSource({
-            url: config.metrics.queryUrl,
-            backend: config.metrics.backend,
-            tenantHeader: config.metrics.tenantHeader,
-            timeoutMs: config.metrics.queryTimeoutMs,
-          })
+        ? new LimitedMetricsSource(
+            new PrometheusHttpMetricsSource({
+              url: config.metrics.queryUrl,
+              backend: config.metrics.backend,
+              tenantHeader: config.metrics.tenantHeader,
+              timeoutMs: config.metrics.queryTimeoutMs,
+            }),
+            config.metrics.queryConcurrency,
+          )
         : unconfiguredMetricsSource,
       { stepSeconds: config.k8sIntegrationStepSeconds },
     ),

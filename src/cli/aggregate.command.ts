@@ -46,7 +46,9 @@ function describeRun(run: AggregationRun): string {
  */
 export function aggregateCommand(): Command {
   return new Command('aggregate')
-    .description('Queue the daily cost aggregation of clusters over a range of days (backfill) and wait for it.')
+    .description(
+      'Queue the daily cost aggregation of clusters over a range of days (backfill) and wait for it.',
+    )
     .requiredOption('--from <day>', 'first UTC day, YYYY-MM-DD')
     .requiredOption('--to <day>', 'last UTC day, YYYY-MM-DD (today is computed as provisional)')
     .option(
@@ -112,7 +114,8 @@ async function waitFor(
 ): Promise<(AggregationRun | null)[]> {
   const bar = new SingleBar(
     {
-      format: 'aggregating |{bar}| {value}/{total} runs | {succeeded} succeeded, {failed} failed, {running} running',
+      format:
+        'aggregating |{bar}| {value}/{total} runs | {succeeded} succeeded, {failed} failed, {running} running',
       stream: process.stderr,
       hideCursor: true,
       // Redirected to a file or CI log: a line every 5 s instead of redrawing.

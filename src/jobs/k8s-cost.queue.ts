@@ -32,6 +32,7 @@ export interface K8sCostJobResult {
   totalCost: number;
 }
 
+/** A job of the run queue, as BullMQ hands it out. */
 export type K8sCostJob = Job<K8sCostJobData, K8sCostJobResult>;
 
 /** Finished runs stay visible this long (BullMQ removes them when a later job finishes). */

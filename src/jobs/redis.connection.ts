@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 
-/** How long a command waits for a Redis that is not connected before it fails. */
-const COMMAND_TIMEOUT_MS = 10_000;
+/** How long a producer call (enqueue, quit) waits for Redis before it gives up. */
+export const COMMAND_TIMEOUT_MS = 10_000;
 
 /**
  * The process's one Redis connection, opened on first use: one-shot CLI commands that never
@@ -66,5 +66,3 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
     clearTimeout(timer);
   }
 }
-
-export { COMMAND_TIMEOUT_MS };

@@ -2,7 +2,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLUSTER_A_SERIES, CLUSTER_B_SERIES, startK8sDayPrometheus, type K8sDayPrometheus } from '../support/k8s-day-fixture';
+import {
+  CLUSTER_A_SERIES,
+  CLUSTER_B_SERIES,
+  startK8sDayPrometheus,
+  type K8sDayPrometheus,
+} from '../support/k8s-day-fixture';
 import { ensureTestRedis, eventually, randomPrefix, removePrefix, TEST_REDIS_URL } from '../support/redis';
 import { freePort } from '../support/prometheus';
 import { addDays } from '../../src/domain/days';
@@ -49,7 +54,8 @@ describe('cloudtuner aggregate', () => {
     org = created.organizationId;
     token = created.token;
     const register = (name: string) =>
-      JSON.parse(cli(['cluster', 'register', '--org', org, '--name', name, '--json']).stdout).clusterId as string;
+      JSON.parse(cli(['cluster', 'register', '--org', org, '--name', name, '--json']).stdout)
+        .clusterId as string;
     clusterA = register('prod-eks');
     clusterB = register('ml-gke');
     fixture = await startK8sDayPrometheus({ [clusterA]: CLUSTER_A_SERIES, [clusterB]: CLUSTER_B_SERIES });
@@ -58,14 +64,26 @@ describe('cloudtuner aggregate', () => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await fixture?.dispose();
     await removePrefix(prefix);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
   it('queues, computes (a worker in the CLI: embedded engine) and reports each run; exit 0', () => {
-    const result = cli(['aggregate', '--from', day, '--to', day, '--cluster', clusterA, '--org', org, '--json']);
+    const result = cli([
+      'aggregate',
+      '--from',
+      day,
+      '--to',
+      day,
+      '--cluster',
+      clusterA,
+      '--org',
+      org,
+      '--json',
+    ]);
     expect(result.status).toBe(0);
     expect(result.stderr).toContain('queued 1 run');
     // Not a terminal: the progress bar writes plain lines instead of redrawing.
@@ -92,7 +110,9 @@ describe('cloudtuner aggregate', () => {
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines.find((line) => line.includes(clusterA))).toMatch(
-      new RegExp(`prod-eks \\(${clusterA}\\)  ${day}  final  SUCCEEDED  attempts 1/5  written none  \\$${A_TOTAL}`),
+      new RegExp(
+        `prod-eks \\(${clusterA}\\)  ${day}  final  SUCCEEDED  attempts 1/5  written none  \\$${A_TOTAL}`,
+      ),
     );
     expect(lines.find((line) => line.includes(clusterB))).toMatch(/SUCCEEDED .* written new {2}\$4\.008144/);
     expect(lines[2]).toBe('2 runs: 2 succeeded, 0 failed');
@@ -117,7 +137,17 @@ describe('cloudtuner aggregate', () => {
   });
 
   it('--no-wait only queues; a served worker computes the runs, and GraphQL shows them and the costs', async () => {
-    const queued = cli(['aggregate', '--from', addDays(day, -1), '--to', day, '--cluster', clusterB, '--no-wait', '--json']);
+    const queued = cli([
+      'aggregate',
+      '--from',
+      addDays(day, -1),
+      '--to',
+      day,
+      '--cluster',
+      clusterB,
+      '--no-wait',
+      '--json',
+    ]);
     expect(queued.status).toBe(0);
     const printed = JSON.parse(queued.stdout);
     expect(printed.runs.map((run: { day: string; state: string }) => [run.day, run.state])).toEqual([
@@ -133,7 +163,11 @@ describe('cloudtuner aggregate', () => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const url = await eventually(async () => /"url":"(http:\/\/[^"]+)"/.exec(output)?.[1], 30_000, 'serve to listen');
+    const url = await eventually(
+      async () => /"url":"(http:\/\/[^"]+)"/.exec(output)?.[1],
+      30_000,
+      'serve to listen',
+    );
     const graphql = async (query: string, variables: Record<string, unknown> = {}) => {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
@@ -146,12 +180,21 @@ describe('cloudtuner aggregate', () => {
     const done = await eventually(
       async () => {
         const { data } = await graphql(
-          `query($ids: [ID!]) { aggregationRuns(filter: { clusterIds: $ids }, first: 50) { id state written totalCost } }`,
+          `
+            query ($ids: [ID!]) {
+              aggregationRuns(filter: { clusterIds: $ids }, first: 50) {
+                id
+                state
+                written
+                totalCost
+              }
+            }
+          `,
           { ids: [clusterB] },
         );
-        const runs = (data.aggregationRuns as { id: string; state: string; written: string; totalCost: number }[]).filter(
-          (run) => ids.includes(run.id),
-        );
+        const runs = (
+          data.aggregationRuns as { id: string; state: string; written: string; totalCost: number }[]
+        ).filter((run) => ids.includes(run.id));
         return runs.length === 2 && runs.every((run) => run.state === 'SUCCEEDED') ? runs : undefined;
       },
       60_000,
@@ -165,11 +208,23 @@ describe('cloudtuner aggregate', () => {
     expect(byId.get(ids[1])).toMatchObject({ written: 'NONE' });
     expect(byId.get(ids[1])?.totalCost).toBeCloseTo(B_TOTAL, 8);
     const costs = await graphql(
-      `query($range: DateRangeInput!) { k8sClusters { id costs(range: $range) { total } } }`,
+      `
+        query ($range: DateRangeInput!) {
+          k8sClusters {
+            id
+            costs(range: $range) {
+              total
+            }
+          }
+        }
+      `,
       { range: { start: day, end: day } },
     );
     const totals = Object.fromEntries(
-      (costs.data.k8sClusters as { id: string; costs: { total: number } }[]).map((c) => [c.id, c.costs.total]),
+      (costs.data.k8sClusters as { id: string; costs: { total: number } }[]).map((c) => [
+        c.id,
+        c.costs.total,
+      ]),
     );
     expect(totals[clusterA]).toBeCloseTo(A_TOTAL, 8);
     expect(totals[clusterB]).toBeCloseTo(B_TOTAL, 8);

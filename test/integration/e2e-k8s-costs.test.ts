@@ -34,8 +34,22 @@ const PV_GIB = 100;
 const PV_PRICE = 0.000137;
 /** Containers: cores and GiB allocated on each node. */
 const CONTAINERS = [
-  { namespace: 'shop', pod: 'api-7d9f8b6c5-x2x9q', container: 'api', node: 'ip-10-0-1-17', cores: 2, ramGiB: 8 },
-  { namespace: 'shop', pod: 'web-5c4b3a2d1-qq7zt', container: 'web', node: 'ip-10-0-2-33', cores: 1, ramGiB: 2 },
+  {
+    namespace: 'shop',
+    pod: 'api-7d9f8b6c5-x2x9q',
+    container: 'api',
+    node: 'ip-10-0-1-17',
+    cores: 2,
+    ramGiB: 8,
+  },
+  {
+    namespace: 'shop',
+    pod: 'web-5c4b3a2d1-qq7zt',
+    container: 'web',
+    node: 'ip-10-0-2-33',
+    cores: 1,
+    ramGiB: 2,
+  },
 ];
 
 /** OpenCost's exposition (cost-model /metrics): price gauges, capacities, allocations, info. */
@@ -58,22 +72,48 @@ function exposition(): string {
     provider_id: `aws:///us-east-1a/i-${n.node.replace(/\D/g, '')}`,
     arch: 'amd64',
   });
-  family('node_cpu_hourly_cost', NODES.map((n) => [nodeLabels(n), CPU_PRICE]));
-  family('node_ram_hourly_cost', NODES.map((n) => [nodeLabels(n), RAM_PRICE]));
-  family('node_gpu_hourly_cost', NODES.map((n) => [nodeLabels(n), 0]));
-  family('node_gpu_count', NODES.map((n) => [nodeLabels(n), 0]));
+  family(
+    'node_cpu_hourly_cost',
+    NODES.map((n) => [nodeLabels(n), CPU_PRICE]),
+  );
+  family(
+    'node_ram_hourly_cost',
+    NODES.map((n) => [nodeLabels(n), RAM_PRICE]),
+  );
+  family(
+    'node_gpu_hourly_cost',
+    NODES.map((n) => [nodeLabels(n), 0]),
+  );
+  family(
+    'node_gpu_count',
+    NODES.map((n) => [nodeLabels(n), 0]),
+  );
   family(
     'node_total_hourly_cost',
     NODES.map((n) => [nodeLabels(n), Number((n.cpu * CPU_PRICE + n.ramGiB * RAM_PRICE).toFixed(6))]),
   );
-  family('kubecost_node_is_spot', NODES.map((n) => [nodeLabels(n), 0]));
-  family('kube_node_status_capacity_cpu_cores', NODES.map((n) => [{ node: n.node }, n.cpu]));
-  family('kube_node_status_capacity_memory_bytes', NODES.map((n) => [{ node: n.node }, n.ramGiB * GIB]));
+  family(
+    'kubecost_node_is_spot',
+    NODES.map((n) => [nodeLabels(n), 0]),
+  );
+  family(
+    'kube_node_status_capacity_cpu_cores',
+    NODES.map((n) => [{ node: n.node }, n.cpu]),
+  );
+  family(
+    'kube_node_status_capacity_memory_bytes',
+    NODES.map((n) => [{ node: n.node }, n.ramGiB * GIB]),
+  );
   family('kubecost_cluster_management_cost', [[{ provisioner_name: 'EKS' }, MANAGEMENT]]);
   family('kubecost_load_balancer_cost', [
-    [{ ingress_ip: '203.0.113.10', namespace: 'ingress-nginx', service_name: 'ingress-nginx-controller' }, LOAD_BALANCER],
+    [
+      { ingress_ip: '203.0.113.10', namespace: 'ingress-nginx', service_name: 'ingress-nginx-controller' },
+      LOAD_BALANCER,
+    ],
   ]);
-  family('pv_hourly_cost', [[{ persistentvolume: 'pvc-1', volumename: 'pvc-1', provider_id: 'vol-0aaa' }, PV_PRICE]]);
+  family('pv_hourly_cost', [
+    [{ persistentvolume: 'pvc-1', volumename: 'pvc-1', provider_id: 'vol-0aaa' }, PV_PRICE],
+  ]);
   family('kube_persistentvolume_capacity_bytes', [[{ persistentvolume: 'pvc-1' }, PV_GIB * GIB]]);
   family('kubecost_cluster_info', [
     [
@@ -96,8 +136,14 @@ function exposition(): string {
     node: c.node,
     instance: c.node,
   });
-  family('container_cpu_allocation', CONTAINERS.map((c) => [containerLabels(c), c.cores]));
-  family('container_memory_allocation_bytes', CONTAINERS.map((c) => [containerLabels(c), c.ramGiB * GIB]));
+  family(
+    'container_cpu_allocation',
+    CONTAINERS.map((c) => [containerLabels(c), c.cores]),
+  );
+  family(
+    'container_memory_allocation_bytes',
+    CONTAINERS.map((c) => [containerLabels(c), c.ramGiB * GIB]),
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -145,7 +191,11 @@ describe('end to end: exporter -> Prometheus -> remote_write -> service -> backe
     // A cloud row beside the cluster: an m5.large at $0.096/h for 24 h today.
     const fixtures = new Fixtures(core);
     const aws = await fixtures.account(created.organization.id, { name: 'aws-main', type: 'AWS' });
-    const instance = await fixtures.resource(aws, { name: 'web-1', resourceType: 'Instance', region: 'us-east-1' });
+    const instance = await fixtures.resource(aws, {
+      name: 'web-1',
+      resourceType: 'Instance',
+      region: 'us-east-1',
+    });
     await fixtures.costs(instance, { [formatDay(new Date())]: 2.304 });
   }, 120_000);
 
@@ -161,9 +211,16 @@ describe('end to end: exporter -> Prometheus -> remote_write -> service -> backe
   it('shows the cluster-day computed from scraped OpenCost metrics, beside the cloud rows', async () => {
     const { registerK8sCluster: registration } = await graphql<{
       registerK8sCluster: { cluster: { id: string }; secret: string };
-    }>(
-      `mutation { registerK8sCluster(input: { name: "e2e-eks", provider: "AWS" }) { cluster { id } secret } }`,
-    );
+    }>(`
+      mutation {
+        registerK8sCluster(input: { name: "e2e-eks", provider: "AWS" }) {
+          cluster {
+            id
+          }
+          secret
+        }
+      }
+    `);
     const clusterId = registration.cluster.id;
     const { port } = exporter.address() as AddressInfo;
     sender = await PrometheusProcess.start({
@@ -219,7 +276,11 @@ remote_write:
     const today = formatDay(new Date(times[0] as number));
     expect(formatDay(new Date(Math.max(...points)))).toBe(today);
     // Every other series was scraped at the same moments (one scrape, one timestamp).
-    for (const metric of ['node_total_hourly_cost', 'container_cpu_allocation', 'kube_persistentvolume_capacity_bytes'])
+    for (const metric of [
+      'node_total_hourly_cost',
+      'container_cpu_allocation',
+      'kube_persistentvolume_capacity_bytes',
+    ])
       for (const [series] of [await backend.query(`${metric}{${tenant}}[1h]`)])
         expect(series?.values?.length).toBe(times.length);
     // The running day's window ends at the last step boundary before the job runs: be past the
@@ -246,8 +307,17 @@ remote_write:
     expected.total =
       expected.cpu + expected.ram + expected.storage + expected.loadBalancer + expected.management;
 
-    const { aggregateK8sCosts: queued } = await graphql<{ aggregateK8sCosts: { id: string; provisional: boolean }[] }>(
-      `mutation($range: DateRangeInput!) { aggregateK8sCosts(input: { range: $range }) { id provisional } }`,
+    const { aggregateK8sCosts: queued } = await graphql<{
+      aggregateK8sCosts: { id: string; provisional: boolean }[];
+    }>(
+      `
+        mutation ($range: DateRangeInput!) {
+          aggregateK8sCosts(input: { range: $range }) {
+            id
+            provisional
+          }
+        }
+      `,
       { range: { start: today, end: today } },
     );
     expect(queued).toHaveLength(1);
@@ -255,8 +325,24 @@ remote_write:
     const run = await eventually(
       async () => {
         const { aggregationRuns } = await graphql<{
-          aggregationRuns: { id: string; state: string; written: string; totalCost: number; error: string | null }[];
-        }>(`{ aggregationRuns(first: 10) { id state written totalCost error } }`);
+          aggregationRuns: {
+            id: string;
+            state: string;
+            written: string;
+            totalCost: number;
+            error: string | null;
+          }[];
+        }>(`
+          {
+            aggregationRuns(first: 10) {
+              id
+              state
+              written
+              totalCost
+              error
+            }
+          }
+        `);
         const mine = aggregationRuns.find((r) => r.id === queued[0]?.id);
         return mine && (mine.state === 'SUCCEEDED' || mine.state === 'FAILED') ? mine : undefined;
       },
@@ -276,13 +362,34 @@ remote_write:
         dailyCosts: { date: string; provisional: boolean; costs: { total: number } }[];
       };
     }>(
-      `query($id: ID!, $range: DateRangeInput!) {
-        k8sCluster(id: $id) {
-          name region version
-          costs(range: $range) { cpu ram gpu nodeUnsplit storage network loadBalancer management idle total }
-          dailyCosts(range: $range) { date provisional costs { total } }
+      `
+        query ($id: ID!, $range: DateRangeInput!) {
+          k8sCluster(id: $id) {
+            name
+            region
+            version
+            costs(range: $range) {
+              cpu
+              ram
+              gpu
+              nodeUnsplit
+              storage
+              network
+              loadBalancer
+              management
+              idle
+              total
+            }
+            dailyCosts(range: $range) {
+              date
+              provisional
+              costs {
+                total
+              }
+            }
+          }
         }
-      }`,
+      `,
       { id: clusterId, range },
     );
     for (const [key, value] of Object.entries(expected)) {
@@ -290,7 +397,7 @@ remote_write:
       else expect({ [key]: k8sCluster.costs[key] }).toEqual({ [key]: expect.closeTo(value, 8) });
     }
     // The management fee by itself: $0.10/h over the hours the samples covered.
-    expect(k8sCluster.costs.management).toBeCloseTo(0.1 * (points.size * 10) / 3600, 9);
+    expect(k8sCluster.costs.management).toBeCloseTo((0.1 * (points.size * 10)) / 3600, 9);
     expect(k8sCluster.dailyCosts).toEqual([
       { date: today, provisional: true, costs: { total: expect.closeTo(expected.total, 8) } },
     ]);
@@ -301,12 +408,34 @@ remote_write:
       expenses: {
         totalCount: number;
         totalCost: number;
-        edges: { node: { name: string; provider: string; resourceType: string; cloudResourceId: string; cost: number } }[];
+        edges: {
+          node: {
+            name: string;
+            provider: string;
+            resourceType: string;
+            cloudResourceId: string;
+            cost: number;
+          };
+        }[];
       };
     }>(
-      `query($range: DateRangeInput!) {
-        expenses(range: $range) { totalCount totalCost edges { node { name provider resourceType cloudResourceId cost } } }
-      }`,
+      `
+        query ($range: DateRangeInput!) {
+          expenses(range: $range) {
+            totalCount
+            totalCost
+            edges {
+              node {
+                name
+                provider
+                resourceType
+                cloudResourceId
+                cost
+              }
+            }
+          }
+        }
+      `,
       { range },
     );
     expect(expenses.totalCount).toBe(2);

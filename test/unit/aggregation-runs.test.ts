@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig } from '../../src/config';
 import { runState } from '../../src/jobs/k8s-cost.queue';
+import { LimitedMetricsSource } from '../../src/jobs/limited.metrics-source';
+import type { TenantMetricsSource } from '../../src/jobs/metrics-source';
 import { scheduledDays } from '../../src/services/aggregation-run.service';
 
 describe('scheduledDays', () => {
@@ -66,6 +68,7 @@ describe('aggregation config', () => {
       concurrency: 2,
       lockMs: 30_000,
     });
+    expect(config.metrics.queryConcurrency).toBe(1);
   });
 
   it('reads every key', () => {
@@ -102,8 +105,64 @@ describe('aggregation config', () => {
     ['K8S_AGGREGATION_ATTEMPTS', '0'],
     ['K8S_AGGREGATION_CONCURRENCY', 'two'],
     ['K8S_AGGREGATION_LOCK_MS', '10'],
+    ['METRICS_QUERY_CONCURRENCY', '0'],
   ])('%s=%s fails fast naming the key', (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(`${key}=`));
+  });
+});
+
+describe('LimitedMetricsSource', () => {
+  it('keeps at most `limit` queries of one run in flight, first come first served', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const started: string[] = [];
+    const releases: (() => void)[] = [];
+    const inner: TenantMetricsSource = {
+      forTenant: (tenant) => ({
+        instantQuery: async (promql) => {
+          started.push(`${tenant}:${promql}`);
+          inFlight++;
+          most = Math.max(most, inFlight);
+          await new Promise<void>((resolve) => releases.push(resolve));
+          inFlight--;
+          return [{ metric: { tenant }, value: Number(promql) }];
+        },
+      }),
+    };
+    const limited = new LimitedMetricsSource(inner, 2);
+    const run = limited.forTenant('a');
+    const answers = Promise.all(['1', '2', '3', '4'].map((q) => run.instantQuery(q, new Date())));
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    await tick();
+    expect(started).toEqual(['a:1', 'a:2']);
+    // Another run has slots of its own.
+    const other = limited.forTenant('b').instantQuery('5', new Date());
+    await tick();
+    expect(started).toEqual(['a:1', 'a:2', 'b:5']);
+    releases.shift()?.();
+    await tick();
+    expect(started).toEqual(['a:1', 'a:2', 'b:5', 'a:3']);
+    while (started.length < 5 || releases.length) {
+      releases.shift()?.();
+      await tick();
+    }
+    expect((await answers).map((vector) => vector[0]?.value)).toEqual([1, 2, 3, 4]);
+    expect((await other)[0]?.value).toBe(5);
+    expect(most).toBe(3);
+  });
+
+  it('a failed query frees its slot', async () => {
+    const inner: TenantMetricsSource = {
+      forTenant: () => ({
+        instantQuery: async (promql) => {
+          if (promql === 'bad') throw new Error('refused');
+          return [];
+        },
+      }),
+    };
+    const source = new LimitedMetricsSource(inner, 1).forTenant('t');
+    await expect(source.instantQuery('bad', new Date())).rejects.toThrow('refused');
+    await expect(source.instantQuery('good', new Date())).resolves.toEqual([]);
   });
 });
