@@ -38,6 +38,10 @@ export class GraphQLHandler {
       validationRules: [depthLimitRule(options.maxDepth)],
       plugins: [complexityLimitPlugin(options.maxComplexity)],
       formatError: createErrorFormatter(options.logger),
+      // The composition root owns SIGTERM/SIGINT and stops everything in order. Apollo's own
+      // handler (on by default outside NODE_ENV=test) would stop it and re-raise the signal,
+      // killing the process (exit 143) before workers, queues, ClickHouse and Redis are closed.
+      stopOnTerminationSignals: false,
     });
   }
 

@@ -155,8 +155,11 @@ describe('cloudtuner aggregate', () => {
       [day, 'QUEUED'],
     ]);
 
+    // NODE_ENV=production as deployed (jest sets "test", which turns off Apollo's own signal
+    // handlers): SIGTERM must still stop HTTP, worker, scheduler, queues, ClickHouse and Redis in
+    // order and exit 0.
     const child = spawn('node', [BIN, 'serve', '--role', 'all'], {
-      env: { ...env, LOG_LEVEL: 'info' },
+      env: { ...env, LOG_LEVEL: 'info', NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
@@ -232,5 +235,7 @@ describe('cloudtuner aggregate', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(output).toContain('"msg":"aggregation scheduler started"');
+    expect(output).toContain('"msg":"stopped"');
   });
 });
