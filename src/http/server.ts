@@ -33,7 +33,7 @@ export interface HttpServerOptions {
  */
 export function createHttpServer(options: HttpServerOptions): http.Server {
   const { logger } = options;
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const started = performance.now();
     route(options, req, res)
       .catch((error: unknown) => {
@@ -53,7 +53,18 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
         );
       });
   });
+  // Remote-write senders hold their connections between sends, which can be many seconds apart.
+  // Node closes an idle keep-alive connection after 5 s by default, and a sender that reuses one
+  // just as it closes gets a reset: a failed send that Prometheus must retry (Go does not retry
+  // a POST on its own). Idle connections stay open 75 s, longer than load balancers' usual 60 s,
+  // so the side that closes is the one that knows; headers must still arrive within 80 s.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 5_000;
+  return server;
 }
+
+/** How long an idle keep-alive connection stays open (announced as `Keep-Alive: timeout=75`). */
+export const KEEP_ALIVE_MS = 75_000;
 
 async function route(
   options: HttpServerOptions,

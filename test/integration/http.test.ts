@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { createTestCore } from '../support/test-core';
 import { startServer, type RunningServer } from '../../src/main';
 import { ClickHouseExpenseWriter } from '../../src/store/expense.writer';
@@ -172,4 +173,31 @@ describe('HTTP: /graphql, GraphiQL and health routes', () => {
     expect(await ready.json()).toEqual({ ready: true, checks: { clickhouse: true, redis: true } });
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });
+
+  it('keeps an idle keep-alive connection open past the 5 s Node default (senders reuse theirs)', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; keepAlive: string | undefined; reused: boolean }>((resolve, reject) => {
+        const req = http.get(`${server.url}/healthz`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              keepAlive: String(res.headers['keep-alive']),
+              reused: req.reusedSocket,
+            }),
+          );
+        });
+        req.on('error', reject);
+      });
+    try {
+      const first = await get();
+      expect(first).toEqual({ status: 200, keepAlive: 'timeout=75', reused: false });
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+      // With Node's default the server would have closed this socket after 5 s.
+      expect(await get()).toEqual({ status: 200, keepAlive: 'timeout=75', reused: true });
+    } finally {
+      agent.destroy();
+    }
+  }, 15_000);
 });
