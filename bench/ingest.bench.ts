@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -41,7 +41,15 @@ import { summarize, table } from './support/stats';
  * Env: BENCH_SENDERS (8), BENCH_REQUESTS (25 per sender per round), BENCH_ROUNDS (7),
  * BENCH_CODEC_ROUNDS (9), BENCH_LABELLED (1; 0 skips (d)), BENCH_JSON (write the results there),
  * BENCH_CPU_PROF (a folder: the service child runs with --cpu-prof and writes its profile there),
- * BENCH_LOG_LEVEL (the service's, info).
+ * BENCH_LOG_LEVEL (the service's, info), BENCH_PIN (1; 0: no pinning, see below).
+ *
+ * Cores: with BENCH_PIN=1 (default, on a machine with 2+ cores and `taskset`), Prometheus runs on
+ * the last core in every path and this process, the service child and the senders on the
+ * others (a child inherits its parent's affinity). The receiver then has the same CPU in (b), (c)
+ * and (d), and the service competes with it for none, as when the two run on their own pods or
+ * machines; (b)/(c) is what putting the service in front costs the receiver. With BENCH_PIN=0 all
+ * of them share every core, so on a small machine (b)/(c) is the ratio of the CPU the whole
+ * pipeline spends per request — service included — rather than of the receiver's throughput.
  */
 
 function intEnv(name: string, fallback: number, min: number): number {
@@ -67,9 +75,29 @@ const STEP_MS = 1000;
  */
 const LABELLED = process.env.BENCH_LABELLED !== '0';
 
+/** `taskset -c` lists: Prometheus' core and everyone else's, or null when not pinning. */
+function pinning(): { prometheus: string; rest: string } | null {
+  const cores = os.cpus().length;
+  if (process.env.BENCH_PIN === '0' || cores < 2) return null;
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  return { prometheus: String(cores - 1), rest: cores === 2 ? '0' : `0-${cores - 2}` };
+}
+const PIN = pinning();
+
 type Path = 'b' | 'c' | 'd';
 /** (d)'s tenant: as long as a cluster id, but another one, so (d) never writes (b)'s series. */
 const OTHER_TENANT = '00000000-0000-4000-8000-000000000000';
+/**
+ * BENCH_SENDER_LABEL=1: the senders' series already carry a `cloud_account_id` of their own (as
+ * the original platform's collectors set it, or a sender's external_labels claiming a tenant);
+ * the service then replaces its value instead of adding a label, and (c) stores it as claimed.
+ */
+const SENDER_LABEL = process.env.BENCH_SENDER_LABEL === '1';
+const CLAIMED_TENANT = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
 
 /** The bodies the service would forward for OTHER_TENANT (compressed as it does). */
 function forwardedBodies(payloads: Buffer[][]): Buffer[][] {
@@ -131,6 +159,11 @@ function template(k: number): Template {
   const request = decodeWriteRequestV1(snappy.uncompressSync(buildRequest(k), { asBuffer: true }) as Buffer);
   for (const ts of request.timeseries ?? []) {
     for (const sample of ts.samples ?? []) sample.timestamp = PLACEHOLDER;
+    if (SENDER_LABEL) {
+      ts.labels = [...(ts.labels ?? []), { name: TENANT_LABEL, value: CLAIMED_TENANT }].sort((a, b) =>
+        (a.name ?? '') < (b.name ?? '') ? -1 : 1,
+      );
+    }
   }
   return new Template(encodeWriteRequestV1(request));
 }
@@ -302,6 +335,8 @@ async function serviceChild(writeUrl: string): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  // Every thread of this process; the service child, forked later, inherits it.
+  if (PIN) execFileSync('taskset', ['-a', '-p', '-c', PIN.rest, String(process.pid)], { stdio: 'ignore' });
   const templates = Array.from({ length: SENDERS }, (_, k) => template(k));
   const series = templates[0]?.series ?? 0;
   const labels =
@@ -335,7 +370,9 @@ async function main(): Promise<void> {
 
   // (b), (c) and (d)
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-prom-'));
-  const prometheus = await PrometheusServer.start(dataDir, ['--web.enable-remote-write-receiver']);
+  const prometheus = await PrometheusServer.start(dataDir, ['--web.enable-remote-write-receiver'], {
+    cpus: PIN?.prometheus,
+  });
   let service: Awaited<ReturnType<typeof startServiceChild>> | undefined;
   let failed = false;
   try {
@@ -409,7 +446,7 @@ async function main(): Promise<void> {
     };
     const stored: Record<Path, number> = {
       b: await countQuery(`{job="kubecost",cloud_account_id="${info.id}"}`),
-      c: await countQuery('{job="kubecost",cloud_account_id=""}'),
+      c: await countQuery(`{job="kubecost",cloud_account_id="${SENDER_LABEL ? CLAIMED_TENANT : ''}"}`),
       d: LABELLED ? await countQuery(`{job="kubecost",cloud_account_id="${OTHER_TENANT}"}`) : 0,
     };
     for (const which of paths) {
@@ -465,10 +502,13 @@ async function main(): Promise<void> {
     const paired = rates.b.map((x, i) => x / (rates.c[i] as number));
     const out = [
       `bench:ingest — ${SENDERS} senders x ${REQUESTS} requests per round; each request ${series} series x ` +
-        `${labels.toFixed(1)} labels x 1 sample (${compressedKiB.toFixed(0)} KiB snappy); ${ROUNDS} rounds after a warm-up, medians`,
+        `${labels.toFixed(1)} labels${SENDER_LABEL ? ` (cloud_account_id included, as claimed by the sender)` : ''} x 1 sample (${compressedKiB.toFixed(0)} KiB snappy); ${ROUNDS} rounds after a warm-up, medians`,
       '',
       table(rows),
       '',
+      PIN
+        ? `cores: Prometheus pinned to core ${PIN.prometheus} in every path; the service, the senders and this process to ${PIN.rest}`
+        : 'cores: not pinned (BENCH_PIN=0 or one core): every process shares every core',
       `ratio (b)/(c): ${(summary.b.median / summary.c.median).toFixed(2)} (per round: ${paired.map((x) => x.toFixed(2)).join(' ')})`,
       `CPU of all three processes per request: (b) ${cpuTotal('b').toFixed(2)} ms, (c) ${cpuTotal('c').toFixed(2)} ms` +
         (LABELLED ? `, (d) ${cpuTotal('d').toFixed(2)} ms` : '') +
@@ -485,7 +525,7 @@ async function main(): Promise<void> {
       const pct = (x: number) => `${((x / total) * 100).toFixed(0)}%`;
       const busy = machine1.busy - machine0.busy;
       out.push(
-        `machine during (b)/(c)${LABELLED ? '/(d)' : ''}: ${os.availableParallelism()} cores ${pct(busy)} busy — service ${pct(all.service)}, ` +
+        `machine during (b)/(c)${LABELLED ? '/(d)' : ''}: ${os.cpus().length} cores ${pct(busy)} busy — service ${pct(all.service)}, ` +
           `Prometheus ${pct(all.prometheus)}, bench client ${pct(all.client)}, other processes ` +
           `${pct(Math.max(0, busy - all.service - all.prometheus - all.client))}; load average ${os
             .loadavg()
@@ -501,7 +541,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_JSON) {
       fs.writeFileSync(
         process.env.BENCH_JSON,
-        `${JSON.stringify({ date: new Date().toISOString(), senders: SENDERS, requests: REQUESTS, rounds: ROUNDS, series, codec, ...summary, ratio: summary.b.median / summary.c.median, paired, cpu, stored }, null, 2)}\n`,
+        `${JSON.stringify({ date: new Date().toISOString(), pinned: PIN, senders: SENDERS, requests: REQUESTS, rounds: ROUNDS, series, codec, ...summary, ratio: summary.b.median / summary.c.median, paired, cpu, stored }, null, 2)}\n`,
       );
     }
   } finally {

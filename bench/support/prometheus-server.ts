@@ -12,7 +12,15 @@ export class PrometheusServer {
     private readonly configDir: string,
   ) {}
 
-  static async start(tsdbDir: string, extraFlags: string[] = []): Promise<PrometheusServer> {
+  /**
+   * `cpus`: the cores Prometheus may run on (a `taskset -c` list such as "1"); Go then sizes
+   * GOMAXPROCS to them. Unset: every core.
+   */
+  static async start(
+    tsdbDir: string,
+    extraFlags: string[] = [],
+    options: { cpus?: string } = {},
+  ): Promise<PrometheusServer> {
     const port = await new Promise<number>((resolve, reject) => {
       const server = net.createServer();
       server.once('error', reject);
@@ -24,22 +32,22 @@ export class PrometheusServer {
     const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-prom-'));
     const configFile = path.join(configDir, 'prometheus.yml');
     fs.writeFileSync(configFile, 'global:\n  scrape_interval: 1m\n');
-    const child = spawn(
-      'prometheus',
-      [
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${tsdbDir}`,
-        // Old data stays (the day is fixed), and the 2-hour blocks stay as generated: no
-        // background compaction competes with the measurements.
-        '--storage.tsdb.retention.time=100y',
-        '--storage.tsdb.min-block-duration=2h',
-        '--storage.tsdb.max-block-duration=2h',
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-        ...extraFlags,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const args = [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${tsdbDir}`,
+      // Old data stays (the day is fixed), and the 2-hour blocks stay as generated: no
+      // background compaction competes with the measurements.
+      '--storage.tsdb.retention.time=100y',
+      '--storage.tsdb.min-block-duration=2h',
+      '--storage.tsdb.max-block-duration=2h',
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+      ...extraFlags,
+    ];
+    // taskset execs prometheus in its own process, so the pid (and /proc CPU time) is Prometheus'.
+    const child = options.cpus
+      ? spawn('taskset', ['-c', options.cpus, 'prometheus', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn('prometheus', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
     const url = `http://127.0.0.1:${port}`;
