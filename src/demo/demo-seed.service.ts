@@ -24,7 +24,7 @@ export class DemoSeedService {
     const existing = await this.organizations.get(data.organization.id);
     let rows = 0;
     if (!existing) {
-      for (const account of data.accounts) await this.accounts.save(account);
+      await this.accounts.saveMany(data.accounts);
       await this.writer.upsertResources(data.resources);
       await this.writer.insertExpenses(data.expenses);
       await this.writer.insertK8sBreakdown(data.k8sBreakdowns);

@@ -24,6 +24,8 @@ export interface OrganizationRepository {
 
 export interface CloudAccountRepository {
   save(account: CloudAccount): Promise<void>;
+  /** Several accounts in one write (an import that finds dozens of new accounts at once). */
+  saveMany(accounts: readonly CloudAccount[]): Promise<void>;
   /** The organization's live accounts, optionally of one type. */
   list(organizationId: string, type?: Provider): Promise<CloudAccount[]>;
   /** Accounts with these ids that belong to the organization; others are silently absent. */

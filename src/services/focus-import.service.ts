@@ -181,6 +181,7 @@ export class FocusImportService {
             )
           ).map((a) => [a.id, a]),
         );
+        const created: CloudAccount[] = [];
         for (const account of summary.accounts) {
           let stored = existing.get(account.id);
           if (!stored) {
@@ -197,11 +198,14 @@ export class FocusImportService {
               deleted: false,
               createdAt: new Date(),
             };
-            await this.accounts.save(stored);
-            accountsCreated++;
+            created.push(stored);
           }
           cloudAccounts.push(stored);
         }
+        // One insert for all new accounts: an export names dozens of accounts, and each insert
+        // is a commit of its own.
+        await this.accounts.saveMany(created);
+        accountsCreated = created.length;
         cloudAccounts = cloudAccounts.sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id));
         await staging.addResources(summary.resources);
         counts = await staging.commit({

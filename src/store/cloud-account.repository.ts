@@ -24,8 +24,15 @@ export class ClickHouseCloudAccountRepository implements CloudAccountRepository,
   constructor(private readonly db: Db) {}
 
   async save(account: CloudAccount): Promise<void> {
-    await this.db.insert('cloud_accounts', [
-      {
+    await this.saveMany([account]);
+  }
+
+  async saveMany(accounts: readonly CloudAccount[]): Promise<void> {
+    if (accounts.length === 0) return;
+    const updatedAt = toClickHouseTime(new Date());
+    await this.db.insert(
+      'cloud_accounts',
+      accounts.map((account) => ({
         id: account.id,
         organization_id: account.organizationId,
         name: account.name,
@@ -37,9 +44,9 @@ export class ClickHouseCloudAccountRepository implements CloudAccountRepository,
         version: account.version,
         deleted: account.deleted ? 1 : 0,
         created_at: toClickHouseTime(account.createdAt),
-        updated_at: toClickHouseTime(new Date()),
-      },
-    ]);
+        updated_at: updatedAt,
+      })),
+    );
   }
 
   async list(organizationId: string, type?: Provider): Promise<CloudAccount[]> {

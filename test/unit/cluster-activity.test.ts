@@ -14,6 +14,9 @@ function memoryAccounts(accounts: CloudAccount[]) {
       const i = accounts.findIndex((a) => a.id === account.id);
       accounts[i] = account;
     },
+    async saveMany(many) {
+      for (const account of many) await repo.save(account);
+    },
     async list() {
       return accounts;
     },
