@@ -50,7 +50,8 @@ function hash(buf: Buffer, s0: number, e0: number, s1: number, e1: number, s2: n
   for (let i = Math.max(s1, e1 - HASHED_TAIL); i < e1; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
   h = Math.imul(h ^ (e2 - s2), 0x01000193);
   for (let i = Math.max(s2, e2 - HASHED_TAIL); i < e2; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
-  return h >>> 0;
+  // A small integer (31 bits), so the Map keys it without boxing a heap number per lookup.
+  return h & 0x3fffffff;
 }
 
 function matches(

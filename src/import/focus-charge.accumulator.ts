@@ -7,6 +7,7 @@ import { CHARGE_CATEGORIES, parseTags, providerOf, readDecimal, TimestampReader 
 import { DAY_MS, dayToIso, splitByUtcDay } from './day-split';
 import { stableId } from './stable-id';
 import { ByteKeyMap } from './byte-key.map';
+import { SumsByKey } from './sums-by-key';
 
 /** A cloud account as the import derives it (created in the store only when the import commits). */
 export interface FocusAccount {
@@ -73,6 +74,56 @@ const MAX_RESOURCES = 2 ** 24;
 const MAX_DAY = 2 ** 16;
 const MAX_PERIODS = 2 ** 10;
 
+/** The numeric key of a charge total (see above). */
+export function chargeKey(resource: number, day: number, category: number, period: number): number {
+  return ((resource * MAX_DAY + day) * 8 + category) * MAX_PERIODS + period;
+}
+
+/** The parts of a `chargeKey`. */
+export function splitChargeKey(key: number): {
+  resource: number;
+  day: number;
+  category: number;
+  period: number;
+} {
+  const period = key % MAX_PERIODS;
+  let rest = (key - period) / MAX_PERIODS;
+  const category = rest % 8;
+  rest = (rest - category) / 8;
+  const day = rest % MAX_DAY;
+  return { resource: (rest - day) / MAX_DAY, day, category, period };
+}
+
+/** Staging rows for charge totals whose keys index `resources` and `periods`. */
+export function chargeRows(
+  totals: SumsByKey,
+  resources: readonly { id: string; cloudAccountId: string }[],
+  periods: readonly { billingAccount: string; start: string }[],
+): StagedCharge[] {
+  const out: StagedCharge[] = [];
+  const dayText = new Map<number, string>();
+  totals.forEach((key, cost) => {
+    const { resource, day, category, period } = splitChargeKey(key);
+    let date = dayText.get(day);
+    if (date === undefined) {
+      date = dayToIso(day);
+      dayText.set(day, date);
+    }
+    const owner = resources[resource] as { id: string; cloudAccountId: string };
+    const billing = periods[period] as { billingAccount: string; start: string };
+    out.push({
+      cloudAccountId: owner.cloudAccountId,
+      resourceId: owner.id,
+      date,
+      billingAccountRef: billing.billingAccount,
+      billingPeriodStart: billing.start,
+      chargeCategory: CHARGE_CATEGORIES[category] as string,
+      cost,
+    });
+  });
+  return out;
+}
+
 /**
  * A resource with what merging several readers' summaries needs: the dimensions it still lacks
  * (bits) and when its tags were charged (their raw text as latin1, so it compares like bytes).
@@ -122,10 +173,11 @@ export class FocusChargeAccumulator {
   private readonly resourceList: ResourceEntry[] = [];
   private readonly periodList: { billingAccountRef: string; day: number }[] = [];
   private readonly periodIndex = new Map<string, number>();
-  // Charge totals: key -> slot in `sums`. Slots are small integers and the sums live in a typed
-  // array, so adding a row's cost allocates nothing (a Map of doubles boxes every new value).
-  private charges = new Map<number, number>();
-  private sums = new Float64Array(1 << 16);
+  /** What a charge row names of each resource and billing period, by index. */
+  private readonly resourceRefs: { id: string; cloudAccountId: string }[] = [];
+  private readonly periodRefs: { billingAccount: string; start: string }[] = [];
+  // Charge totals by numeric key, in typed arrays: adding a row's cost allocates nothing.
+  private readonly charges = new SumsByKey();
   private readonly chargeStarts = new TimestampReader();
   private readonly chargeEnds = new TimestampReader();
   private readonly billingStarts = new TimestampReader();
@@ -149,38 +201,20 @@ export class FocusChargeAccumulator {
 
   /** Takes (and forgets) the charge totals held so far. */
   takeCharges(): StagedCharge[] {
-    const out: StagedCharge[] = [];
-    const dayText = new Map<number, string>();
-    const iso = (day: number) => {
-      let text = dayText.get(day);
-      if (text === undefined) {
-        text = dayToIso(day);
-        dayText.set(day, text);
-      }
-      return text;
-    };
-    for (const [key, slot] of this.charges) {
-      const cost = this.sums[slot] as number;
-      const period = key % MAX_PERIODS;
-      let rest = (key - period) / MAX_PERIODS;
-      const category = rest % 8;
-      rest = (rest - category) / 8;
-      const day = rest % MAX_DAY;
-      const resource = this.resourceList[(rest - day) / MAX_DAY] as ResourceEntry;
-      const billing = this.periodList[period] as { billingAccountRef: string; day: number };
-      out.push({
-        cloudAccountId: resource.account.id,
-        resourceId: resource.id,
-        date: iso(day),
-        billingAccountRef: billing.billingAccountRef,
-        billingPeriodStart: iso(billing.day),
-        chargeCategory: CHARGE_CATEGORIES[category] as string,
-        cost,
-      });
-    }
-    this.charges = new Map();
-    this.sums.fill(0, 0, Math.min(this.sums.length, out.length));
-    return out;
+    const rows = chargeRows(this.charges, this.resourceRefs, this.periodRefs);
+    this.charges.clear();
+    return rows;
+  }
+
+  /**
+   * Takes (and forgets) the charge totals as two typed arrays, keys (`chargeKey` of this
+   * accumulator's resource and billing period indexes, those of `summary()`) and sums: what a
+   * worker thread hands back at the end, copied between threads as two memory blocks.
+   */
+  takeChargeArrays(): { keys: Float64Array; sums: Float64Array } {
+    const arrays = this.charges.toArrays();
+    this.charges.clear();
+    return arrays;
   }
 
   /** What was read, for the report and the commit (several readers' summaries merge with `mergeSummaries`). */
@@ -410,19 +444,18 @@ export class FocusChargeAccumulator {
         if (period >= MAX_PERIODS)
           throw badInput('file', `more than ${MAX_PERIODS} billing periods in one import`);
         this.periodList.push({ billingAccountRef: rowAccount.billingAccountRef, day: billingDay });
+        this.periodRefs.push({ billingAccount: rowAccount.billingAccountRef, start: dayToIso(billingDay) });
         this.periodIndex.set(key, period);
       }
       rowAccount.periods.set(billingDay, period);
     }
 
-    const base = resource.index * MAX_DAY;
+    const index = resource.index;
     if (firstDay === lastDay) {
-      const key = ((base + firstDay) * 8 + category) * MAX_PERIODS + period;
-      this.addCharge(key, cost);
+      this.charges.add(chargeKey(index, firstDay, category, period), cost);
     } else {
       splitByUtcDay(start, end, cost, (day, piece) => {
-        const key = ((base + day) * 8 + category) * MAX_PERIODS + (period as number);
-        this.addCharge(key, piece);
+        this.charges.add(chargeKey(index, day, category, period as number), piece);
       });
     }
     if (firstDay < resource.firstDay) resource.firstDay = firstDay;
@@ -435,20 +468,6 @@ export class FocusChargeAccumulator {
     const t = this.totalCost + y;
     this.totalCompensation = t - this.totalCost - y;
     this.totalCost = t;
-  }
-
-  private addCharge(key: number, cost: number): void {
-    let slot = this.charges.get(key);
-    if (slot === undefined) {
-      slot = this.charges.size;
-      if (slot === this.sums.length) {
-        const grown = new Float64Array(this.sums.length * 2);
-        grown.set(this.sums);
-        this.sums = grown;
-      }
-      this.charges.set(key, slot);
-    }
-    this.sums[slot] = (this.sums[slot] as number) + cost;
   }
 
   /** Records a row that could not be read: the whole file is not refused for it. */
@@ -540,6 +559,7 @@ export class FocusChargeAccumulator {
         (!category ? NO_CATEGORY : 0),
     };
     this.resourceList.push(resource);
+    this.resourceRefs.push({ id: resource.id, cloudAccountId: account.id });
     if (attributed) {
       account.resources.set(
         r.buf,

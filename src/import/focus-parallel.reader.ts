@@ -6,7 +6,14 @@ import type { FocusCostColumn, FocusRowError } from '../domain/model';
 import type { StagedCharge } from '../domain/ports';
 import { DomainError } from '../errors';
 import { CsvRecordParser } from './csv-record.parser';
-import { mergeSummaries, type AccumulatorSummary } from './focus-charge.accumulator';
+import {
+  chargeKey,
+  chargeRows,
+  mergeSummaries,
+  splitChargeKey,
+  type AccumulatorSummary,
+} from './focus-charge.accumulator';
+import { SumsByKey } from './sums-by-key';
 import { resolveColumns, type FocusColumns } from './focus-columns';
 import type { FromParseWorker, ToParseWorker } from './focus-parse.worker';
 
@@ -25,6 +32,8 @@ interface WorkerSlot {
   worker: Worker;
   inFlight: number;
   summary?: AccumulatorSummary;
+  /** Its last charge totals, sent at `finish` (keys index its summary's resources and periods). */
+  totals?: { keys: Float64Array; sums: Float64Array };
 }
 
 /**
@@ -45,8 +54,6 @@ export class FocusParallelReader {
     { lines: number; records: number; errors: FocusRowError[]; clean: boolean }
   >();
   private charges: Promise<void> = Promise.resolve();
-  /** Charge totals sent in answer to `finish`, merged before they are staged. */
-  private finishing: StagedCharge[][] | null = null;
   /** Records the workers have parsed so far (for progress). */
   rowsRead = 0;
 
@@ -210,26 +217,38 @@ export class FocusParallelReader {
     return { errors };
   }
 
-  /** Collects the workers' summaries (and last charge totals) and stops them. */
+  /**
+   * Collects the workers' summaries and last charge totals. The totals overlap (every worker
+   * saw most resource-days): they are added up here, by number — each worker's resource and
+   * billing period indexes mapped to the merged summary's — so the staging table gets one row
+   * per key, and no string is built for a key that is merged away.
+   */
   async finish(): Promise<AccumulatorSummary> {
-    this.finishing = [];
     for (const slot of this.slots) slot.worker.postMessage({ type: 'finish' } satisfies ToParseWorker);
-    await this.until(() => this.slots.every((slot) => slot.summary !== undefined));
+    await this.until(() =>
+      this.slots.every((slot) => slot.summary !== undefined && slot.totals !== undefined),
+    );
     await this.charges;
-    // The workers' last totals overlap (each saw every resource-day): add them up here, so the
-    // staging table gets one row per key instead of one per worker.
-    const merged = new Map<string, StagedCharge>();
-    for (const rows of this.finishing) {
-      for (const row of rows) {
-        const key = `${row.cloudAccountId}|${row.resourceId}|${row.date}|${row.billingAccountRef}|${row.billingPeriodStart}|${row.chargeCategory}`;
-        const known = merged.get(key);
-        if (known) known.cost += row.cost;
-        else merged.set(key, row);
+    const merged = mergeSummaries(this.slots.map((slot) => slot.summary as AccumulatorSummary));
+    const resourceIndex = new Map(merged.resources.map((r, i) => [r.id, i]));
+    const periodKey = (p: { billingAccount: string; start: string }) => `${p.billingAccount}\u0000${p.start}`;
+    const periodIndex = new Map(merged.billingPeriods.map((p, i) => [periodKey(p), i]));
+    const totals = new SumsByKey();
+    for (const slot of this.slots) {
+      const summary = slot.summary as AccumulatorSummary;
+      const resources = summary.resources.map((r) => resourceIndex.get(r.id) as number);
+      const periods = summary.billingPeriods.map((p) => periodIndex.get(periodKey(p)) as number);
+      const { keys, sums } = slot.totals as { keys: Float64Array; sums: Float64Array };
+      for (let i = 0; i < keys.length; i++) {
+        const { resource, day, category, period } = splitChargeKey(keys[i] as number);
+        totals.add(
+          chargeKey(resources[resource] as number, day, category, periods[period] as number),
+          sums[i] as number,
+        );
       }
     }
-    this.finishing = null;
-    await this.onCharges([...merged.values()]);
-    return mergeSummaries(this.slots.map((slot) => slot.summary as AccumulatorSummary));
+    await this.onCharges(chargeRows(totals, merged.resources, merged.billingPeriods));
+    return merged;
   }
 
   async close(): Promise<void> {
@@ -274,8 +293,8 @@ export class FocusParallelReader {
         errors: message.errors,
         clean: message.clean,
       });
-    } else if (message.type === 'charges' && this.finishing) {
-      this.finishing.push(message.rows);
+    } else if (message.type === 'totals') {
+      slot.totals = { keys: message.keys, sums: message.sums };
     } else if (message.type === 'charges') {
       // Staging writes happen one after another, in the order the workers sent them.
       this.charges = this.charges.then(() => this.onCharges(message.rows));

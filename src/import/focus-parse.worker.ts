@@ -16,6 +16,8 @@ export type ToParseWorker =
 /** What a parse worker answers. */
 export type FromParseWorker =
   | { type: 'charges'; rows: StagedCharge[] }
+  /** The last totals, at `finish`: keys index the resources and periods of the summary after it. */
+  | { type: 'totals'; keys: Float64Array; sums: Float64Array }
   | {
       type: 'block';
       id: number;
@@ -74,8 +76,10 @@ if (port) {
         port.postMessage(reply, [message.buffer]);
       } else {
         const acc = accumulator as FocusChargeAccumulator;
-        port.postMessage({ type: 'charges', rows: acc.takeCharges() });
-        port.postMessage({ type: 'summary', summary: acc.summary() });
+        const { keys, sums } = acc.takeChargeArrays();
+        const totals: FromParseWorker = { type: 'totals', keys, sums };
+        port.postMessage(totals, [keys.buffer as ArrayBuffer, sums.buffer as ArrayBuffer]);
+        port.postMessage({ type: 'summary', summary: acc.summary() } satisfies FromParseWorker);
       }
     } catch (error) {
       port.postMessage({
