@@ -12,6 +12,7 @@ import type {
 import { addDays, fromClickHouseTime } from '../domain/days';
 import type { Db, Params } from './db';
 import { accountFilterSql, needsResourceColumns, resourceFilterSql } from './expense-filter.sql';
+import type { ResourceColumnsRow } from './resource.columns';
 
 // Money is summed as Decimal128(10): exact (0.1 + 0.2 = 0.3) and independent of the order in
 // which parallel threads add, so cursors over cost never skip or repeat a row between pages.
@@ -46,24 +47,13 @@ function rangeParams(from: string, to: string, prefix = ''): Params {
   return { [`${prefix}from`]: `${from} 00:00:00`, [`${prefix}until`]: `${addDays(to, 1)} 00:00:00` };
 }
 
-interface ListRow {
-  id: string;
-  cloud_account_id: string;
-  cloud_resource_id: string;
-  name: string;
-  resource_type: string;
-  region: string;
-  service: string;
-  owner: string;
-  tags: Record<string, string>;
-  first_seen: string;
-  last_seen: string;
+type ListRow = ResourceColumnsRow & {
   provider: Provider;
   cost: number;
   cost_key: string;
   total_count: string | number;
   total_cost: number;
-}
+};
 
 const K8S_SUMS = `
   toFloat64(${money('cpu_cost')}) AS cpu, toFloat64(${money('ram_cost')}) AS ram,

@@ -1,6 +1,7 @@
 import type { K8sCostDayRepository, NetRow, ResourceRecord, StoredK8sDay } from '../domain/ports';
 import type { K8sCostBreakdown } from '../domain/model';
 import type { Db } from './db';
+import type { ResourceColumnsRow } from './resource.columns';
 
 interface BreakdownGroupRow {
   cpu_cost: number;
@@ -17,20 +18,7 @@ interface BreakdownGroupRow {
   net: string | number;
 }
 
-interface ResourceRow {
-  id: string;
-  organization_id: string;
-  cloud_account_id: string;
-  cloud_resource_id: string;
-  name: string;
-  resource_type: string;
-  region: string;
-  service: string;
-  owner: string;
-  tags: Record<string, string>;
-  first_seen: string;
-  last_seen: string;
-}
+type ResourceRow = ResourceColumnsRow & { organization_id: string };
 
 const BREAKDOWN_VALUES = `cpu_cost, ram_cost, gpu_cost, node_unsplit_cost, storage_cost, network_cost,
   load_balancer_cost, management_cost, idle_cost, total_cost, provisional`;
