@@ -15,6 +15,8 @@ export interface FocusAccount {
   type: Provider;
   accountRef: string;
   name: string;
+  /** Where in the import the row that named it is (see `FocusChargeAccumulator.position`). */
+  at: number;
 }
 
 interface AccountEntry extends FocusAccount {
@@ -39,9 +41,19 @@ const NO_TYPE = 2;
 const NO_REGION = 4;
 const NO_CATEGORY = 8;
 
+/** Positions (see `position`) of the rows a resource's name, type, region and category came from. */
+type DimsAt = [name: number, type: number, region: number, category: number];
+
+/** Rows of a worker's block, or of a file, are numbered from here: 2^32 apart (exact below 2^53). */
+const POSITION_STRIDE = 2 ** 32;
+
 interface ResourceEntry {
   index: number;
   id: string;
+  /** Position of the row that created it (its service comes from that row). */
+  at: number;
+  /** Position of the row each dimension was taken from: name, type, region, category. */
+  dimsAt: DimsAt;
   account: AccountEntry;
   cloudResourceId: string;
   name: string;
@@ -128,7 +140,13 @@ export function chargeRows(
  * A resource with what merging several readers' summaries needs: the dimensions it still lacks
  * (bits) and when its tags were charged (their raw text as latin1, so it compares like bytes).
  */
-export type SummaryResource = StagedResource & { missing: number; tagsAt: number; tagsText: string };
+export type SummaryResource = StagedResource & {
+  missing: number;
+  tagsAt: number;
+  tagsText: string;
+  at: number;
+  dimsAt: DimsAt;
+};
 
 /** Everything an accumulator learnt except its charge totals (those are taken as they come). */
 export interface AccumulatorSummary {
@@ -165,7 +183,16 @@ export class FocusChargeAccumulator {
   private totalCost = 0;
   private totalCompensation = 0;
   private file = '';
+  private files = 0;
   private columns: FocusColumns | null = null;
+  /**
+   * Where the current row is in the import: `base` + its line. A resource's (and an account's)
+   * dimensions come from the first row in this order that has them, so worker threads reading
+   * different blocks agree with a one-thread read: their positions are block index x 2^32 + line
+   * within the block, a one-thread read's file index x 2^32 + line.
+   */
+  private base = 0;
+  private position = 0;
   private readonly maxErrors: number;
   /** By the bytes of ProviderName, BillingAccountId and SubAccountId. */
   private readonly rowAccounts = new ByteKeyMap<RowAccount>();
@@ -192,6 +219,12 @@ export class FocusChargeAccumulator {
   startFile(file: string, columns: FocusColumns): void {
     this.file = file;
     this.columns = columns;
+    this.base = this.files++ * POSITION_STRIDE;
+  }
+
+  /** A worker thread starts a block: `index` counts blocks over the whole import, in file order. */
+  startBlock(index: number): void {
+    this.base = index * POSITION_STRIDE;
   }
 
   /** Charge totals held in memory, not yet taken. */
@@ -249,17 +282,20 @@ export class FocusChargeAccumulator {
       tags: r.tags,
       tagsAt: r.tagsAt,
       tagsText: r.tagsRaw ? r.tagsRaw.toString('latin1') : '',
+      at: r.at,
+      dimsAt: [...r.dimsAt],
       firstSeen: dayToIso(r.firstDay),
       lastSeen: dayToIso(r.lastDay),
     }));
   }
 
   accounts(): FocusAccount[] {
-    return [...this.accountsById.values()].map(({ id, type, accountRef, name }) => ({
+    return [...this.accountsById.values()].map(({ id, type, accountRef, name, at }) => ({
       id,
       type,
       accountRef,
       name,
+      at,
     }));
   }
 
@@ -270,6 +306,7 @@ export class FocusChargeAccumulator {
   /** Reads one data record: keeps its charge or records why it was refused. */
   add(r: CsvRecord): void {
     this.rowsRead++;
+    this.position = this.base + r.line;
     const c = this.columns as FocusColumns;
     if (r.malformed !== null) return this.refuse(r.line, null, r.malformed, null);
     if (r.count !== c.count) {
@@ -508,6 +545,7 @@ export class FocusChargeAccumulator {
         type: provider.type,
         accountRef,
         name: name || accountRef,
+        at: this.position,
         providerKey: provider.key,
         resources: new ByteKeyMap(),
         unattributed: new Map(),
@@ -533,8 +571,11 @@ export class FocusChargeAccumulator {
     const name = attributed ? this.optionalText(r, c.ResourceName) : '';
     const type = attributed ? this.optionalText(r, c.ResourceType) : '';
     const category = this.optionalText(r, c.ServiceCategory);
+    const at = this.position;
     const resource: ResourceEntry = {
       index: this.resourceList.length,
+      at,
+      dimsAt: [at, at, at, at],
       id: attributed
         ? stableId('resource', account.id, resourceRef)
         : stableId('unattributed', account.id, service, region),
@@ -580,26 +621,31 @@ export class FocusChargeAccumulator {
     if (resource.missing & NO_NAME && c.ResourceName >= 0 && !r.isNull(c.ResourceName)) {
       resource.name = r.text(c.ResourceName);
       resource.missing &= ~NO_NAME;
+      resource.dimsAt[0] = this.position;
     }
     if (resource.missing & NO_TYPE && c.ResourceType >= 0 && !r.isNull(c.ResourceType)) {
       resource.resourceType = r.text(c.ResourceType);
       resource.missing &= ~NO_TYPE;
+      resource.dimsAt[1] = this.position;
     }
     if (attributed && resource.missing & NO_REGION && c.RegionId >= 0 && !r.isNull(c.RegionId)) {
       resource.region = r.text(c.RegionId);
       resource.missing &= ~NO_REGION;
+      resource.dimsAt[2] = this.position;
     }
     if (resource.missing & NO_CATEGORY && c.ServiceCategory >= 0 && !r.isNull(c.ServiceCategory)) {
       resource.serviceCategory = r.text(c.ServiceCategory);
       resource.missing &= ~NO_CATEGORY;
+      resource.dimsAt[3] = this.position;
     }
   }
 }
 
 /**
- * One summary out of several (worker threads reading parts of the same files): counts add up,
- * resources with the same id keep the widest first/last seen, the dimensions one of them found
- * and the union of their tags.
+ * One summary out of several (worker threads reading blocks of the same files): counts add up,
+ * resources with the same id keep the widest first/last seen and the tags of their latest
+ * charge; every other dimension of a resource or an account comes from the row that comes first
+ * in the import (by position), as in a one-thread read, whichever worker read it.
  */
 export function mergeSummaries(parts: readonly AccumulatorSummary[]): AccumulatorSummary {
   const accounts = new Map<string, FocusAccount>();
@@ -623,37 +669,61 @@ export function mergeSummaries(parts: readonly AccumulatorSummary[]): Accumulato
     merged.totalCost += part.totalCost;
     merged.minDay = Math.min(merged.minDay, part.minDay);
     merged.maxDay = Math.max(merged.maxDay, part.maxDay);
-    for (const account of part.accounts) if (!accounts.has(account.id)) accounts.set(account.id, account);
+    for (const account of part.accounts) {
+      const known = accounts.get(account.id);
+      if (!known || account.at < known.at) accounts.set(account.id, account);
+    }
     for (const period of part.billingPeriods)
       periods.set(`${period.billingAccount}\u0000${period.start}`, period);
     for (const resource of part.resources) {
       const known = resources.get(resource.id);
       if (!known) {
-        resources.set(resource.id, { ...resource });
+        resources.set(resource.id, { ...resource, dimsAt: [...resource.dimsAt] });
         continue;
       }
-      if (resource.firstSeen < known.firstSeen) known.firstSeen = resource.firstSeen;
-      if (resource.lastSeen > known.lastSeen) known.lastSeen = resource.lastSeen;
-      const found = known.missing & ~resource.missing;
-      if (found & NO_NAME) known.name = resource.name;
-      if (found & NO_TYPE) known.resourceType = resource.resourceType;
-      if (found & NO_REGION) known.region = resource.region;
-      if (found & NO_CATEGORY) known.serviceCategory = resource.serviceCategory;
-      known.missing &= resource.missing;
-      if (
-        resource.tagsAt > known.tagsAt ||
-        (resource.tagsAt === known.tagsAt && resource.tagsText > known.tagsText)
-      ) {
-        known.tags = resource.tags;
-        known.tagsAt = resource.tagsAt;
-        known.tagsText = resource.tagsText;
-      }
+      mergeResource(known, resource);
     }
   }
   merged.accounts = [...accounts.values()];
   merged.resources = [...resources.values()];
   merged.billingPeriods = [...periods.values()];
   return merged;
+}
+
+/** Folds `other` (the same resource, read by another worker) into `known`. */
+function mergeResource(known: SummaryResource, other: SummaryResource): void {
+  if (other.firstSeen < known.firstSeen) known.firstSeen = other.firstSeen;
+  if (other.lastSeen > known.lastSeen) known.lastSeen = other.lastSeen;
+  // The creating row gives the service, and the type while no row has named one.
+  if (other.at < known.at) {
+    known.at = other.at;
+    known.service = other.service;
+    if (known.missing & NO_TYPE && other.missing & NO_TYPE) known.resourceType = other.resourceType;
+  }
+  const take = (bit: number, k: 0 | 1 | 2 | 3): boolean =>
+    (other.missing & bit) === 0 && ((known.missing & bit) !== 0 || other.dimsAt[k] < known.dimsAt[k]);
+  if (take(NO_NAME, 0)) {
+    known.name = other.name;
+    known.dimsAt[0] = other.dimsAt[0];
+  }
+  if (take(NO_TYPE, 1)) {
+    known.resourceType = other.resourceType;
+    known.dimsAt[1] = other.dimsAt[1];
+  }
+  if (take(NO_REGION, 2)) {
+    known.region = other.region;
+    known.dimsAt[2] = other.dimsAt[2];
+  }
+  if (take(NO_CATEGORY, 3)) {
+    known.serviceCategory = other.serviceCategory;
+    known.dimsAt[3] = other.dimsAt[3];
+  }
+  known.missing &= other.missing;
+  if (other.tagsAt > known.tagsAt || (other.tagsAt === known.tagsAt && other.tagsText > known.tagsText)) {
+    known.tags = other.tags;
+    known.tagsAt = other.tagsAt;
+    known.tagsText = other.tagsText;
+  }
 }
 
 function sameBytes(known: Buffer | null, r: CsvRecord, column: number): boolean {

@@ -56,6 +56,8 @@ export class FocusParallelReader {
   private charges: Promise<void> = Promise.resolve();
   /** Records the workers have parsed so far (for progress). */
   rowsRead = 0;
+  /** Blocks sent for the files before this one: block ids run on across files. */
+  private blocksBefore = 0;
 
   private constructor(
     workers: number,
@@ -99,6 +101,7 @@ export class FocusParallelReader {
       );
     });
     this.blockReplies.clear();
+    const firstBlock = this.blocksBefore;
     let blocks = 0;
     let headerLines = 0;
     try {
@@ -135,7 +138,7 @@ export class FocusParallelReader {
         }
         const next = this.takeBuffer(Math.max(this.blockBytes, (filled - cut) * 2 + 2));
         block.copy(next, 0, cut, filled);
-        await this.send(blocks++, block, offset, cut, final);
+        await this.send(firstBlock + blocks++, block, offset, cut, final);
         block = next;
         filled = filled - cut;
         return true;
@@ -205,7 +208,8 @@ export class FocusParallelReader {
     const errors: FocusRowError[] = [];
     let line = headerLines;
     let rows = 0;
-    for (let id = 0; id < blocks; id++) {
+    this.blocksBefore += blocks;
+    for (let id = firstBlock; id < firstBlock + blocks; id++) {
       const reply = this.blockReplies.get(id);
       if (!reply) throw new Error(`block ${id} of ${displayName} was never answered`);
       if (!reply.clean) throw new MisalignedBlockError(`${displayName}: block ${id}`);

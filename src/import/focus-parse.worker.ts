@@ -10,6 +10,7 @@ import type { FocusColumns } from './focus-columns';
 export type ToParseWorker =
   | { type: 'init'; organizationId: string; costColumn: FocusCostColumn; flushAt: number }
   | { type: 'file'; file: string; columns: FocusColumns }
+  /** `id` counts blocks over the whole import, in file order (rows are ordered by it). */
   | { type: 'block'; id: number; buffer: ArrayBuffer; offset: number; length: number; final: boolean }
   | { type: 'finish' };
 
@@ -60,6 +61,7 @@ if (port) {
         const acc = accumulator as FocusChargeAccumulator;
         const buffer = Buffer.from(message.buffer);
         const before = acc.rowsRead;
+        acc.startBlock(message.id);
         const { clean, lines } = parser.parseBlock(buffer, message.offset, message.length, message.final);
         if (acc.pendingCharges >= flushAt) port.postMessage({ type: 'charges', rows: acc.takeCharges() });
         const errors = acc.errors.splice(0, Math.min(acc.errors.length, 1000));
