@@ -690,6 +690,14 @@ export function mergeSummaries(parts: readonly AccumulatorSummary[]): Accumulato
   return merged;
 }
 
+/** The dimensions a later row may fill, in `DimsAt` order, with their `missing` bit. */
+const DIMENSIONS = [
+  [NO_NAME, 'name'],
+  [NO_TYPE, 'resourceType'],
+  [NO_REGION, 'region'],
+  [NO_CATEGORY, 'serviceCategory'],
+] as const;
+
 /** Folds `other` (the same resource, read by another worker) into `known`. */
 function mergeResource(known: SummaryResource, other: SummaryResource): void {
   if (other.firstSeen < known.firstSeen) known.firstSeen = other.firstSeen;
@@ -700,24 +708,13 @@ function mergeResource(known: SummaryResource, other: SummaryResource): void {
     known.service = other.service;
     if (known.missing & NO_TYPE && other.missing & NO_TYPE) known.resourceType = other.resourceType;
   }
-  const take = (bit: number, k: 0 | 1 | 2 | 3): boolean =>
-    (other.missing & bit) === 0 && ((known.missing & bit) !== 0 || other.dimsAt[k] < known.dimsAt[k]);
-  if (take(NO_NAME, 0)) {
-    known.name = other.name;
-    known.dimsAt[0] = other.dimsAt[0];
-  }
-  if (take(NO_TYPE, 1)) {
-    known.resourceType = other.resourceType;
-    known.dimsAt[1] = other.dimsAt[1];
-  }
-  if (take(NO_REGION, 2)) {
-    known.region = other.region;
-    known.dimsAt[2] = other.dimsAt[2];
-  }
-  if (take(NO_CATEGORY, 3)) {
-    known.serviceCategory = other.serviceCategory;
-    known.dimsAt[3] = other.dimsAt[3];
-  }
+  DIMENSIONS.forEach(([bit, field], k) => {
+    const at = other.dimsAt[k] as number;
+    if ((other.missing & bit) === 0 && ((known.missing & bit) !== 0 || at < (known.dimsAt[k] as number))) {
+      known[field] = other[field];
+      known.dimsAt[k] = at;
+    }
+  });
   known.missing &= other.missing;
   if (other.tagsAt > known.tagsAt || (other.tagsAt === known.tagsAt && other.tagsText > known.tagsText)) {
     known.tags = other.tags;
