@@ -15,6 +15,8 @@ import { ClickHouseCloudAccountRepository } from '../src/store/cloud-account.rep
 import { ensureK8sDataset, type K8sDataset } from './support/k8s-dataset';
 import { PrometheusServer } from './support/prometheus-server';
 import { summarize, table, type Summary } from './support/stats';
+import { intEnv } from './support/env';
+import { machineCpuMs } from './support/proc';
 
 /**
  * `npm run bench:aggregate`: the daily cost job of one cluster-day against a real Prometheus
@@ -38,15 +40,6 @@ import { summarize, table, type Summary } from './support/stats';
  * BENCH_DATA_DIR (.bench-data), BENCH_JSON (write results there), METRICS_QUERY_CONCURRENCY (1),
  * REDIS_URL, LOG_LEVEL (warn).
  */
-
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name}=${raw}: expected an integer >= ${min}`);
-  return value;
-}
 
 /** The queries whose answers make up the day's total. */
 const TOTAL_PARTS = new Set<string>([
@@ -327,33 +320,18 @@ interface MachineUse {
  * without /proc.
  */
 function machineWindow(prometheus: PrometheusServer): { end(): MachineUse | null } {
-  const read = () => {
-    try {
-      const fields = (fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
-        .trim()
-        .split(/\s+/)
-        .slice(1)
-        .map(Number);
-      const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-      const total = fields.reduce((sum, v) => sum + v, 0);
-      // /proc/stat counts clock ticks (100 per second) over all cores.
-      return { busyMs: (total - idle) * 10, totalMs: total * 10 };
-    } catch {
-      return null;
-    }
-  };
-  const start = read();
+  const start = machineCpuMs();
   const prom0 = prometheus.cpuMs();
   const self0 = process.cpuUsage();
   return {
     end() {
-      const stop = read();
+      const stop = machineCpuMs();
       const prom1 = prometheus.cpuMs();
       if (!start || !stop || prom0 === null || prom1 === null) return null;
-      const total = stop.totalMs - start.totalMs;
+      const total = stop.total - start.total;
       const self = process.cpuUsage(self0);
       const selfMs = (self.user + self.system) / 1000;
-      const busy = (stop.busyMs - start.busyMs) / total;
+      const busy = (stop.busy - start.busy) / total;
       const promShare = (prom1 - prom0) / total;
       const selfShare = selfMs / total;
       return {

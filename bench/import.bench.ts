@@ -15,6 +15,7 @@ import { ClickHouseOrganizationRepository } from '../src/store/organization.repo
 import { ClickHouseCloudAccountRepository } from '../src/store/cloud-account.repository';
 import { ClickHouseFocusImportStore } from '../src/store/focus-import.store';
 import { summarize, table } from './support/stats';
+import { intEnv } from './support/env';
 
 /**
  * `npm run bench:import`: FOCUS import throughput and memory against ClickHouse reading the same
@@ -55,11 +56,6 @@ interface ChildResult {
   maxRssMiB: number;
   totalCost: number;
   groups: number;
-}
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  return raw ? Number(raw.replace(/_/g, '')) : fallback;
 }
 
 /** Writes the benchmark file unless a complete one of this version is there. */

@@ -8,6 +8,7 @@ import {
   type TimeSeriesV1,
 } from '../src/ingest/remote-write.proto';
 import { summarize, table } from './support/stats';
+import { intEnv } from './support/env';
 
 /**
  * `npx tsc -p tsconfig.build.json && node dist/bench/ingest-codec.bench.js`: the remote_write
@@ -28,15 +29,6 @@ import { summarize, table } from './support/stats';
  *
  * Env: BENCH_REQUESTS (50), BENCH_SERIES (2000), BENCH_ROUNDS (9), BENCH_JSON (write results there).
  */
-
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name}=${raw}: expected an integer >= ${min}`);
-  return value;
-}
 
 const REQUESTS = intEnv('BENCH_REQUESTS', 50, 1);
 const SERIES = intEnv('BENCH_SERIES', 2000, 1);

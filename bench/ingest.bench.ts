@@ -13,6 +13,8 @@ import { TENANT_LABEL } from '../src/ingest/remote-write.handler';
 import { buildRequest } from './ingest-codec.bench';
 import { PrometheusServer } from './support/prometheus-server';
 import { summarize, table } from './support/stats';
+import { intEnv } from './support/env';
+import { machineCpuMs, processCpuMs } from './support/proc';
 
 /**
  * `npm run bench:ingest`: remote_write ingestion, in one run, over requests shaped like
@@ -51,15 +53,6 @@ import { summarize, table } from './support/stats';
  * of them share every core, so on a small machine (b)/(c) is the ratio of the CPU the whole
  * pipeline spends per request — service included — rather than of the receiver's throughput.
  */
-
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name}=${raw}: expected an integer >= ${min}`);
-  return value;
-}
 
 const SENDERS = intEnv('BENCH_SENDERS', 8, 1);
 const REQUESTS = intEnv('BENCH_REQUESTS', 25, 1);
@@ -166,34 +159,6 @@ function template(k: number): Template {
     }
   }
   return new Template(encodeWriteRequestV1(request));
-}
-
-/** CPU time (user + system) of a process so far, ms, from /proc; null without /proc. */
-function procCpuMs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
-}
-
-/** Busy and total core time of the whole machine so far, ms (/proc/stat); null without /proc. */
-function machineMs(): { busy: number; total: number } | null {
-  try {
-    const fields = (fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-    const total = fields.reduce((sum, v) => sum + v, 0);
-    return { busy: (total - idle) * 10, total: total * 10 };
-  } catch {
-    return null;
-  }
 }
 
 function selfCpuMs(): number {
@@ -402,9 +367,9 @@ async function main(): Promise<void> {
       c: { service: 0, prometheus: 0, client: 0 },
       d: { service: 0, prometheus: 0, client: 0 },
     };
-    const machine0 = machineMs();
+    const machine0 = machineCpuMs();
     const all0 = {
-      service: procCpuMs(child.pid) ?? 0,
+      service: processCpuMs(child.pid) ?? 0,
       prometheus: prometheus.cpuMs() ?? 0,
       client: selfCpuMs(),
     };
@@ -414,19 +379,19 @@ async function main(): Promise<void> {
       // Every path goes first, second (and third) in turn.
       const order = paths.map((_, i) => paths[(i + r) % paths.length] as Path);
       for (const which of order) {
-        const s0 = procCpuMs(child.pid) ?? 0;
+        const s0 = processCpuMs(child.pid) ?? 0;
         const p0 = prometheus.cpuMs() ?? 0;
         const c0 = selfCpuMs();
         const ms = await send(which, payloads, forwarded);
-        cpu[which].service += (procCpuMs(child.pid) ?? 0) - s0;
+        cpu[which].service += (processCpuMs(child.pid) ?? 0) - s0;
         cpu[which].prometheus += (prometheus.cpuMs() ?? 0) - p0;
         cpu[which].client += selfCpuMs() - c0;
         rates[which].push(samplesPerRound / (ms / 1000));
       }
     }
-    const machine1 = machineMs();
+    const machine1 = machineCpuMs();
     const all = {
-      service: (procCpuMs(child.pid) ?? 0) - all0.service,
+      service: (processCpuMs(child.pid) ?? 0) - all0.service,
       prometheus: (prometheus.cpuMs() ?? 0) - all0.prometheus,
       client: selfCpuMs() - all0.client,
     };

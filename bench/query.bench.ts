@@ -11,6 +11,8 @@ import { previousRange } from '../src/services/ranges';
 import { packageRoot } from '../src/package-root';
 import { ensureDataset, type Dataset } from './support/dataset';
 import { summarize, table, type Summary } from './support/stats';
+import { intEnv } from './support/env';
+import { machineCpuMs } from './support/proc';
 
 /**
  * `npm run bench:query`: the two heavy API queries over a year of synthetic expenses in the
@@ -29,15 +31,6 @@ import { summarize, table, type Summary } from './support/stats';
  * Env: BENCH_ROWS (10000000), BENCH_RUNS (15), BENCH_WARMUP (3), BENCH_RESOURCES (30000),
  * BENCH_DATA_DIR (.bench-data/query-<rows>), BENCH_JSON (write the results there), LOG_LEVEL (warn).
  */
-
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name}=${raw}: expected an integer >= ${min}`);
-  return value;
-}
 
 const EXPENSES_QUERY = `
   query BenchTopExpenses($range: DateRangeInput!) {
@@ -323,26 +316,12 @@ export interface CpuUse {
  * processes competing for the 2 cores show up as `others`; null where /proc/stat is missing.
  */
 function cpuWindow(): { end(): CpuUse | null } {
-  const read = (): { busy: number; total: number } | null => {
-    try {
-      const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-      const [, ...fields] = line.trim().split(/\s+/);
-      // user nice system idle iowait irq softirq steal (guest time is already in user/nice)
-      const [user, nice, system, idle, iowait, irq, softirq, steal] = fields
-        .slice(0, 8)
-        .map(Number) as number[];
-      const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
-      return { busy, total: busy + (idle ?? 0) + (iowait ?? 0) };
-    } catch {
-      return null;
-    }
-  };
-  const start = read();
+  const start = machineCpuMs();
   const startSelf = process.cpuUsage();
   const startWall = performance.now();
   return {
     end() {
-      const stop = read();
+      const stop = machineCpuMs();
       if (!start || !stop || stop.total === start.total) return null;
       const machine = (stop.busy - start.busy) / (stop.total - start.total);
       const used = process.cpuUsage(startSelf);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { processCpuMs } from './proc';
 
 /** A `prometheus` binary serving an existing TSDB folder read-mostly (no scraping). */
 export class PrometheusServer {
@@ -67,14 +68,7 @@ export class PrometheusServer {
 
   /** CPU time (user + system) Prometheus has used so far, in ms; null without /proc. */
   cpuMs(): number | null {
-    try {
-      const stat = fs.readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    } catch {
-      return null;
-    }
+    return processCpuMs(this.child.pid);
   }
 
   async stop(): Promise<void> {
