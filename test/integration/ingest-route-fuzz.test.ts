@@ -10,6 +10,7 @@ import {
   encodeWriteRequestV1,
   type TimeSeriesV1,
 } from '../../src/ingest/remote-write.proto';
+import { mutate } from '../support/protobuf-mutations';
 
 type TestCore = Awaited<ReturnType<typeof createTestCore>>;
 
@@ -150,69 +151,6 @@ function corpus(): { version: Version; raw: Buffer }[] {
     ...v1.map((raw) => ({ version: '1.0' as const, raw })),
     ...v2.map((raw) => ({ version: '2.0' as const, raw })),
   ];
-}
-
-/** Byte-level mutations, some aimed at protobuf varints, lengths and wire types. */
-function mutate(input: Buffer, rnd: () => number, pool: Buffer[]): Buffer {
-  let buf = Buffer.from(input);
-  const int = (n: number): number => Math.floor(rnd() * n);
-  const rounds = 1 + int(4);
-  for (let r = 0; r < rounds; r++) {
-    const at = int(buf.length + 1);
-    switch (int(10)) {
-      case 0:
-        if (buf.length) buf[at % buf.length]! ^= 1 << int(8);
-        break;
-      case 1:
-        if (buf.length) buf[at % buf.length] = int(256);
-        break;
-      case 2:
-        buf = Buffer.concat([
-          buf.subarray(0, at),
-          Buffer.from(Array.from({ length: 1 + int(8) }, () => int(256))),
-          buf.subarray(at),
-        ]);
-        break;
-      case 3:
-        buf = Buffer.concat([buf.subarray(0, at), buf.subarray(Math.min(buf.length, at + 1 + int(16)))]);
-        break;
-      case 4:
-        buf = buf.subarray(0, at);
-        break;
-      case 5: {
-        const from = int(buf.length + 1);
-        const piece = buf.subarray(from, Math.min(buf.length, from + 1 + int(64)));
-        buf = Buffer.concat([buf.subarray(0, at), piece, buf.subarray(at)]);
-        break;
-      }
-      case 6: {
-        const huge = [0xff, 0xff, 0xff, 0xff, 0x0f];
-        const overlong = Array.from({ length: 1 + int(12) }, () => 0x80 | int(128)).concat([int(128)]);
-        buf = Buffer.concat([
-          buf.subarray(0, at),
-          Buffer.from(rnd() < 0.5 ? huge : overlong),
-          buf.subarray(at + int(3)),
-        ]);
-        break;
-      }
-      case 7:
-        if (buf.length) buf[at % buf.length] = (buf[at % buf.length]! + 1 + int(4)) & 0xff;
-        break;
-      case 8: {
-        const other = pool[int(pool.length)] as Buffer;
-        const from = int(other.length + 1);
-        buf = Buffer.concat([buf.subarray(0, at), other.subarray(from, from + int(48)), buf.subarray(at)]);
-        break;
-      }
-      default: // wire types 3, 4, 6, 7 and field 0
-        buf = Buffer.concat([
-          buf.subarray(0, at),
-          Buffer.from([[0x03, 0x04, 0x06, 0x07, 0x0b, 0x00][int(6)] as number]),
-          buf.subarray(at),
-        ]);
-    }
-  }
-  return buf;
 }
 
 /** Printable ASCII noise (valid in a header value). */
