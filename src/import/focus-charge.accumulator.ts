@@ -55,6 +55,8 @@ interface ResourceEntry {
   /** Position of the row each dimension was taken from: name, type, region, category. */
   dimsAt: DimsAt;
   account: AccountEntry;
+  /** `account.id`, under the name a charge row reads it by. */
+  cloudAccountId: string;
   cloudResourceId: string;
   name: string;
   resourceType: string;
@@ -106,11 +108,22 @@ export function splitChargeKey(key: number): {
   return { resource: (rest - day) / MAX_DAY, day, category, period };
 }
 
+/** A billing period of a billing account, as the import reports and stages it. */
+export interface BillingPeriod {
+  billingAccount: string;
+  start: string;
+}
+
+/** One string per billing period, to find it in a Map. */
+export function periodKey(p: BillingPeriod): string {
+  return `${p.billingAccount}\u0000${p.start}`;
+}
+
 /** Staging rows for charge totals whose keys index `resources` and `periods`. */
 export function chargeRows(
   totals: SumsByKey,
   resources: readonly { id: string; cloudAccountId: string }[],
-  periods: readonly { billingAccount: string; start: string }[],
+  periods: readonly BillingPeriod[],
 ): StagedCharge[] {
   const out: StagedCharge[] = [];
   const dayText = new Map<number, string>();
@@ -122,7 +135,7 @@ export function chargeRows(
       dayText.set(day, date);
     }
     const owner = resources[resource] as { id: string; cloudAccountId: string };
-    const billing = periods[period] as { billingAccount: string; start: string };
+    const billing = periods[period] as BillingPeriod;
     out.push({
       cloudAccountId: owner.cloudAccountId,
       resourceId: owner.id,
@@ -159,7 +172,7 @@ export interface AccumulatorSummary {
   maxDay: number;
   accounts: FocusAccount[];
   resources: SummaryResource[];
-  billingPeriods: { billingAccount: string; start: string }[];
+  billingPeriods: BillingPeriod[];
 }
 
 export interface AccumulatorOptions {
@@ -198,11 +211,8 @@ export class FocusChargeAccumulator {
   private readonly rowAccounts = new ByteKeyMap<RowAccount>();
   private readonly accountsById = new Map<string, AccountEntry>();
   private readonly resourceList: ResourceEntry[] = [];
-  private readonly periodList: { billingAccountRef: string; day: number }[] = [];
+  private readonly periodList: BillingPeriod[] = [];
   private readonly periodIndex = new Map<string, number>();
-  /** What a charge row names of each resource and billing period, by index. */
-  private readonly resourceRefs: { id: string; cloudAccountId: string }[] = [];
-  private readonly periodRefs: { billingAccount: string; start: string }[] = [];
   // Charge totals by numeric key, in typed arrays: adding a row's cost allocates nothing.
   private readonly charges = new SumsByKey();
   private readonly chargeStarts = new TimestampReader();
@@ -234,7 +244,7 @@ export class FocusChargeAccumulator {
 
   /** Takes (and forgets) the charge totals held so far. */
   takeCharges(): StagedCharge[] {
-    const rows = chargeRows(this.charges, this.resourceRefs, this.periodRefs);
+    const rows = chargeRows(this.charges, this.resourceList, this.periodList);
     this.charges.clear();
     return rows;
   }
@@ -299,8 +309,8 @@ export class FocusChargeAccumulator {
     }));
   }
 
-  billingPeriods(): { billingAccount: string; start: string }[] {
-    return this.periodList.map((p) => ({ billingAccount: p.billingAccountRef, start: dayToIso(p.day) }));
+  billingPeriods(): BillingPeriod[] {
+    return [...this.periodList];
   }
 
   /** Reads one data record: keeps its charge or records why it was refused. */
@@ -480,8 +490,7 @@ export class FocusChargeAccumulator {
         period = this.periodList.length;
         if (period >= MAX_PERIODS)
           throw badInput('file', `more than ${MAX_PERIODS} billing periods in one import`);
-        this.periodList.push({ billingAccountRef: rowAccount.billingAccountRef, day: billingDay });
-        this.periodRefs.push({ billingAccount: rowAccount.billingAccountRef, start: dayToIso(billingDay) });
+        this.periodList.push({ billingAccount: rowAccount.billingAccountRef, start: dayToIso(billingDay) });
         this.periodIndex.set(key, period);
       }
       rowAccount.periods.set(billingDay, period);
@@ -580,6 +589,7 @@ export class FocusChargeAccumulator {
         ? stableId('resource', account.id, resourceRef)
         : stableId('unattributed', account.id, service, region),
       account,
+      cloudAccountId: account.id,
       cloudResourceId: resourceRef,
       name: attributed ? name || resourceRef : `${service || 'Charges'} (unattributed)`,
       resourceType: type || service,
@@ -600,7 +610,6 @@ export class FocusChargeAccumulator {
         (!category ? NO_CATEGORY : 0),
     };
     this.resourceList.push(resource);
-    this.resourceRefs.push({ id: resource.id, cloudAccountId: account.id });
     if (attributed) {
       account.resources.set(
         r.buf,
@@ -650,7 +659,7 @@ export class FocusChargeAccumulator {
 export function mergeSummaries(parts: readonly AccumulatorSummary[]): AccumulatorSummary {
   const accounts = new Map<string, FocusAccount>();
   const resources = new Map<string, SummaryResource>();
-  const periods = new Map<string, { billingAccount: string; start: string }>();
+  const periods = new Map<string, BillingPeriod>();
   const merged: AccumulatorSummary = {
     rowsRead: 0,
     rowsImported: 0,
@@ -673,8 +682,7 @@ export function mergeSummaries(parts: readonly AccumulatorSummary[]): Accumulato
       const known = accounts.get(account.id);
       if (!known || account.at < known.at) accounts.set(account.id, account);
     }
-    for (const period of part.billingPeriods)
-      periods.set(`${period.billingAccount}\u0000${period.start}`, period);
+    for (const period of part.billingPeriods) periods.set(periodKey(period), period);
     for (const resource of part.resources) {
       const known = resources.get(resource.id);
       if (!known) {

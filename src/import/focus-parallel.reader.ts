@@ -10,6 +10,7 @@ import {
   chargeKey,
   chargeRows,
   mergeSummaries,
+  periodKey,
   splitChargeKey,
   type AccumulatorSummary,
 } from './focus-charge.accumulator';
@@ -235,7 +236,6 @@ export class FocusParallelReader {
     await this.charges;
     const merged = mergeSummaries(this.slots.map((slot) => slot.summary as AccumulatorSummary));
     const resourceIndex = new Map(merged.resources.map((r, i) => [r.id, i]));
-    const periodKey = (p: { billingAccount: string; start: string }) => `${p.billingAccount}\u0000${p.start}`;
     const periodIndex = new Map(merged.billingPeriods.map((p, i) => [periodKey(p), i]));
     const totals = new SumsByKey();
     for (const slot of this.slots) {
