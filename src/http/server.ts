@@ -27,6 +27,9 @@ export interface HttpServerOptions {
   readiness: ReadinessCheck[];
 }
 
+/** How long an idle keep-alive connection stays open (announced as `Keep-Alive: timeout=75`). */
+const KEEP_ALIVE_MS = 75_000;
+
 /**
  * The service's HTTP surface: /graphql (+ GraphiQL and its assets), the remote_write routes,
  * /metrics, /healthz, /readyz.
@@ -62,9 +65,6 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
   server.headersTimeout = KEEP_ALIVE_MS + 5_000;
   return server;
 }
-
-/** How long an idle keep-alive connection stays open (announced as `Keep-Alive: timeout=75`). */
-export const KEEP_ALIVE_MS = 75_000;
 
 async function route(
   options: HttpServerOptions,
