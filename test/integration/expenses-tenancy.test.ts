@@ -123,48 +123,36 @@ describe('tenancy', () => {
     const fx = new Fixtures(core);
     await fx.holdMerges();
 
-    orgA = await fx.organization('Org A');
-    acc.aAws = await fx.account(orgA, { name: 'A AWS', type: 'AWS' });
-    acc.aCluster = await fx.account(orgA, { name: 'A Cluster', type: 'KUBERNETES' });
-    const aWeb = await fx.resource(acc.aAws, {
-      id: 'a-web',
-      name: 'web',
-      region: 'us-east-1',
-      owner: 'alice',
-      tags: { env: 'prod' },
-    });
-    const aK8s = await fx.resource(acc.aCluster, {
-      id: 'a-k8s',
-      name: 'cluster',
-      resourceType: 'K8s Cluster',
-    });
-    await fx.costs(aWeb, { '2024-06-30': 4, '2024-07-01': 10, '2024-07-02': 10 });
-    await fx.costs(aK8s, { '2024-07-01': 5 });
-    await fx.k8s(aK8s, '2024-07-01', { cpu: 3, ram: 2, total: 5 });
-    await fx.heartbeat(acc.aCluster, new Date());
-
+    // Two organizations of the same shape, B's money ten times A's: a leak shows as a wrong sum.
+    const seed = async (letter: 'A' | 'B', scale: number) => {
+      const org = await fx.organization(`Org ${letter}`);
+      const p = letter.toLowerCase();
+      const aws = await fx.account(org, { name: `${letter} AWS`, type: 'AWS' });
+      const cluster = await fx.account(org, { name: `${letter} Cluster`, type: 'KUBERNETES' });
+      acc[`${p}Aws`] = aws;
+      acc[`${p}Cluster`] = cluster;
+      const web = await fx.resource(aws, {
+        id: `${p}-web`,
+        name: 'web',
+        region: 'us-east-1',
+        owner: 'alice',
+        tags: { env: 'prod' },
+      });
+      const k8s = await fx.resource(cluster, {
+        id: `${p}-k8s`,
+        name: 'cluster',
+        resourceType: 'K8s Cluster',
+      });
+      await fx.costs(web, { '2024-06-30': 4 * scale, '2024-07-01': 10 * scale, '2024-07-02': 10 * scale });
+      await fx.costs(k8s, { '2024-07-01': 5 * scale });
+      await fx.k8s(k8s, '2024-07-01', { cpu: 3 * scale, ram: 2 * scale, total: 5 * scale });
+      await fx.heartbeat(cluster, new Date());
+      return org;
+    };
+    orgA = await seed('A', 1);
     // What A sees before B exists.
     aBeforeB = await everything(orgA);
-
-    orgB = await fx.organization('Org B');
-    acc.bAws = await fx.account(orgB, { name: 'B AWS', type: 'AWS' });
-    acc.bCluster = await fx.account(orgB, { name: 'B Cluster', type: 'KUBERNETES' });
-    const bWeb = await fx.resource(acc.bAws, {
-      id: 'b-web',
-      name: 'web',
-      region: 'us-east-1',
-      owner: 'alice',
-      tags: { env: 'prod' },
-    });
-    const bK8s = await fx.resource(acc.bCluster, {
-      id: 'b-k8s',
-      name: 'cluster',
-      resourceType: 'K8s Cluster',
-    });
-    await fx.costs(bWeb, { '2024-06-30': 40, '2024-07-01': 100, '2024-07-02': 100 });
-    await fx.costs(bK8s, { '2024-07-01': 50 });
-    await fx.k8s(bK8s, '2024-07-01', { cpu: 30, ram: 20, total: 50 });
-    await fx.heartbeat(acc.bCluster, new Date());
+    orgB = await seed('B', 10);
   });
   afterAll(async () => core.dispose());
 
