@@ -9,7 +9,7 @@ import { createLogger } from '../src/logger';
 import { createCore, runAll, startJobs, type Core, type RunningJobs } from '../src/main';
 import { packageRoot } from '../src/package-root';
 import type { AggregationRun } from '../src/domain/aggregation-run';
-import type { K8sCostQuery } from '../src/jobs/k8s-cost.queries';
+import type { K8sCostQuery } from '../src/k8s-cost/k8s-cost.queries';
 import { ClickHouseOrganizationRepository } from '../src/store/organization.repository';
 import { ClickHouseCloudAccountRepository } from '../src/store/cloud-account.repository';
 import { ensureK8sDataset, type K8sDataset } from './support/k8s-dataset';

@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { createCore } from '../src/main';
 import { packageRoot } from '../src/package-root';
-import { DEFAULT_FOCUS_IMPORT_LIMITS, FocusImportService } from '../src/services/focus-import.service';
+import { DEFAULT_FOCUS_IMPORT_LIMITS, FocusImportService } from '../src/import/focus-import.service';
 import { ClickHouseOrganizationRepository } from '../src/store/organization.repository';
 import { ClickHouseCloudAccountRepository } from '../src/store/cloud-account.repository';
 import { ClickHouseFocusImportStore } from '../src/store/focus-import.store';

@@ -9,7 +9,7 @@ import { createLogger } from '../src/logger';
 import { createCore, runAll, startServer } from '../src/main';
 import { decompressSnappy, rewriteWriteRequest } from '../src/ingest/remote-write.codec';
 import { decodeWriteRequestV1, encodeWriteRequestV1 } from '../src/ingest/remote-write.proto';
-import { TENANT_LABEL } from '../src/ingest/remote-write.handler';
+import { TENANT_LABEL } from '../src/domain/tenancy';
 import { buildRequest } from './ingest-codec.bench';
 import { PrometheusServer } from './support/prometheus-server';
 import { summarize, table } from './support/stats';

@@ -22,3 +22,13 @@ export function badInput(argument: string, message: string): DomainError {
 export function notFound(what: string, id: string): DomainError {
   return new DomainError('NOT_FOUND', `${what} ${JSON.stringify(id)} not found`, { id });
 }
+
+/**
+ * Whether a later attempt of a failed job may succeed. Errors that know say so with a boolean
+ * `retryable` (bad input, a query the backend refuses: false; an unavailable backend: true);
+ * anything else (store or network failures) is worth a retry.
+ */
+export function isRetryable(error: unknown): boolean {
+  const retryable = (error as { retryable?: unknown } | null)?.retryable;
+  return typeof retryable === 'boolean' ? retryable : true;
+}

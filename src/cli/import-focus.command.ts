@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { Core } from '../main';
 import type { FocusCostColumn, FocusImportReport } from '../domain/model';
-import type { FocusImportProgress } from '../services/focus-import.service';
+import type { FocusImportProgress } from '../import/focus-import.service';
 
 /** Files smaller than this finish before a bar would be worth drawing. */
 const PROGRESS_MIN_BYTES = 8 << 20;

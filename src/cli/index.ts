@@ -5,7 +5,7 @@ import { printSchema } from 'graphql';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { createCore, startServer, ROLES, runAll, type Core, type Role } from '../main';
-import { buildGraphQLSchema } from '../schema/build-schema';
+import { buildGraphQLSchema } from '../resolvers/build-schema';
 import { DomainError } from '../errors';
 import { registerImportFocusCommand } from './import-focus.command';
 import type { ClusterRegistration } from '../services/cluster-registration.service';

@@ -55,3 +55,6 @@ export interface AggregationRunFilter {
   /** Runs whose day falls in the range. */
   range?: DayRange;
 }
+
+/** What a scheduler tick plans: `daily` = yesterday + re-run days (final), `provisional` = today. */
+export type ScheduleKind = 'daily' | 'provisional';

@@ -4,7 +4,7 @@ import { addDays, formatDay } from '../domain/days';
 import type { GraphQLHandler } from './graphql.handler';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './graphiql';
 import type { ExampleQuery } from './examples';
-import type { RemoteWriteHandler } from '../ingest/remote-write.handler';
+import type { RemoteWriteHandler } from './remote-write.handler';
 import type { IngestMetrics } from '../ingest/ingest-metrics';
 
 /** Where remote_write is accepted: Prometheus' own path, and the original platform's collectors'. */

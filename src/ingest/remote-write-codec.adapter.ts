@@ -1,4 +1,4 @@
-import type { RemoteWriteCodec } from './codec.port';
+import type { RemoteWriteCodec } from '../domain/ports/remote-write-codec';
 import {
   RemoteWriteError,
   checkContentEncoding,

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ClusterCredentialRepository, StoredClusterCredential } from '../domain/ports';
-import { hashToken } from '../services/token.service';
+import { hashSecret } from '../domain/tenancy';
+import { TtlCache } from '../domain/ttl-cache';
 
 /** The cluster a remote_write request was proven to come from. */
 export interface SenderIdentity {
@@ -20,8 +21,6 @@ export interface SenderCredentials {
   cloudAccountId?: string;
 }
 
-const MAX_CACHED = 10_000;
-
 /**
  * Proves which cluster sent a remote_write request: basic auth (user = the cluster's cloud
  * account id, password = its secret) or `Authorization: Bearer <secret>`. Only SHA-256 hashes
@@ -30,32 +29,30 @@ const MAX_CACHED = 10_000;
  * immediate in this one.
  */
 export class SenderAuthenticator {
-  private readonly cache = new Map<string, { identity: SenderIdentity; expires: number }>();
+  private readonly cache: TtlCache<string, SenderIdentity>;
 
   constructor(
     private readonly credentials: ClusterCredentialRepository,
-    private readonly cacheTtlMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    cacheTtlMs: number,
+    now: () => number = Date.now,
+  ) {
+    this.cache = new TtlCache(cacheTtlMs, 10_000, now);
+  }
 
   async authenticate(headers: SenderCredentials): Promise<SenderAuthResult> {
     const presented = parseAuthorization(headers.authorization);
     if (!presented) {
       return { ok: false, status: 401, reason: 'credentials required: basic auth or a bearer secret' };
     }
-    const hash = hashToken(presented.secret);
+    const hash = hashSecret(presented.secret);
     const key = presented.user === undefined ? `bearer\n${hash}` : `basic\n${presented.user}\n${hash}`;
     const cached = this.cache.get(key);
     let result: SenderAuthResult;
-    if (cached && cached.expires > this.now()) {
-      result = { ok: true, identity: cached.identity };
+    if (cached) {
+      result = { ok: true, identity: cached };
     } else {
-      this.cache.delete(key);
       result = await this.lookup(presented.user, hash);
-      if (result.ok && this.cacheTtlMs > 0) {
-        if (this.cache.size >= MAX_CACHED) this.cache.clear();
-        this.cache.set(key, { identity: result.identity, expires: this.now() + this.cacheTtlMs });
-      }
+      if (result.ok) this.cache.set(key, result.identity);
     }
     if (result.ok && headers.cloudAccountId !== undefined) {
       if (headers.cloudAccountId.trim() !== result.identity.cloudAccountId) {
@@ -67,9 +64,7 @@ export class SenderAuthenticator {
 
   /** Forgets cached identities of a cluster (its credentials were just revoked). */
   evict(cloudAccountId: string): void {
-    for (const [key, entry] of this.cache) {
-      if (entry.identity.cloudAccountId === cloudAccountId) this.cache.delete(key);
-    }
+    this.cache.deleteWhere((identity) => identity.cloudAccountId === cloudAccountId);
   }
 
   private async lookup(user: string | undefined, hash: string): Promise<SenderAuthResult> {

@@ -8,7 +8,7 @@ import type {
   AggregationRunWritten,
   AggregationTrigger,
 } from '../domain/aggregation-run';
-import type { AggregationRunQueue } from '../services/aggregation-run.service';
+import type { AggregationRunQueue } from '../domain/ports';
 import { COMMAND_TIMEOUT_MS, withTimeout, type RedisConnection } from './redis.connection';
 
 /** The BullMQ queue of cluster-day runs (queue names may not contain ':'). */

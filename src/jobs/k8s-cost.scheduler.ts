@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import type { Logger } from '../logger';
-import type { AggregationRun } from '../domain/aggregation-run';
+import type { AggregationRun, ScheduleKind } from '../domain/aggregation-run';
 import type { RedisConnection } from './redis.connection';
 
 /** The queue of the fan-out ticks; the runs themselves go to K8S_COST_QUEUE. */
@@ -11,10 +11,8 @@ export const DAILY_SCHEDULER_ID = 'k8s-cost-daily';
 export const PROVISIONAL_SCHEDULER_ID = 'k8s-cost-provisional';
 
 /** `daily`: yesterday (final) and the re-run days; `provisional`: today's running cost. */
-export type FanOutKind = 'daily' | 'provisional';
-
 interface TickData {
-  kind: FanOutKind;
+  kind: ScheduleKind;
 }
 
 export interface K8sCostSchedulerOptions {
@@ -25,7 +23,7 @@ export interface K8sCostSchedulerOptions {
   /** K8S_PROVISIONAL_REFRESH_MINUTES; 0 removes the provisional scheduler. */
   provisionalRefreshMinutes: number;
   /** Plans and enqueues the runs of one tick (AggregationRunService.enqueueScheduled). */
-  fanOut(kind: FanOutKind): Promise<AggregationRun[]>;
+  fanOut(kind: ScheduleKind): Promise<AggregationRun[]>;
   logger: Logger;
 }
 

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from '../logger';
-import type { AggregateDayOptions, AggregateDayResult } from '../services/k8s-cost-aggregation.service';
-import { isRetryableAggregationError } from '../services/k8s-cost-aggregation.service';
+import type { DayAggregator } from '../domain/ports';
+import { isRetryable } from '../errors';
 import { ClusterDayLock } from './cluster-day.lock';
 import {
   K8S_COST_QUEUE,
@@ -11,11 +11,6 @@ import {
   type K8sCostJobResult,
 } from './k8s-cost.queue';
 import type { RedisConnection } from './redis.connection';
-
-/** What a run computes with: K8sCostAggregationService, or a stand-in in tests. */
-export interface DayAggregator {
-  aggregateDay(clusterId: string, day: string, options: AggregateDayOptions): Promise<AggregateDayResult>;
-}
 
 export interface K8sCostWorkerOptions {
   redis: RedisConnection;
@@ -112,7 +107,7 @@ export class K8sCostWorker {
         totalCost: result.breakdown.total,
       };
     } catch (error) {
-      if (isRetryableAggregationError(error)) throw error;
+      if (isRetryable(error)) throw error;
       const name = error instanceof Error ? error.name : 'Error';
       const message = error instanceof Error ? error.message : String(error);
       throw new UnrecoverableError(`${name}: ${message}`);

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
-import type { FocusImportService } from '../services/focus-import.service';
+import type { FocusImportService } from '../import/focus-import.service';
 import { FocusImportReport, ImportFocusInput } from '../schema/focus-import.types';
 import type { GraphQLContext } from './context';
 

@@ -3,7 +3,7 @@ import type { ExpenseService } from '../services/expense.service';
 import type { K8sClusterService } from '../services/k8s-cluster.service';
 import type { ClusterRegistrationService } from '../services/cluster-registration.service';
 import type { AggregationRunService } from '../services/aggregation-run.service';
-import type { FocusImportService } from '../services/focus-import.service';
+import type { FocusImportService } from '../import/focus-import.service';
 
 /** The services resolvers call; built once in the composition root. */
 export interface Services {

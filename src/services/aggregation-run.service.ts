@@ -1,35 +1,16 @@
 import type { CloudAccount, DayRange } from '../domain/model';
+import type { AggregationRunQueue, ClusterDirectory } from '../domain/ports';
 import type {
   AggregationRequest,
   AggregationRun,
   AggregationRunFilter,
   AggregationTrigger,
+  ScheduleKind,
 } from '../domain/aggregation-run';
 import { AGGREGATION_RUN_STATES } from '../domain/aggregation-run';
 import { addDays, eachDay, formatDay } from '../domain/days';
 import { badInput, notFound } from '../errors';
 import { validateRange } from './ranges';
-
-/** The queue of cluster-day runs, as this service needs it (BullMQ implements it: K8sCostQueue). */
-export interface AggregationRunQueue {
-  /** Queues runs; a cluster-day with a run of the same kind already pending answers with that run. */
-  enqueue(requests: readonly AggregationRequest[]): Promise<AggregationRun[]>;
-  /** Runs by id, whatever their organization (null: unknown or expired). */
-  get(ids: readonly string[]): Promise<(AggregationRun | null)[]>;
-  /** The organization's runs, newest first. */
-  list(organizationId: string, filter: AggregationRunFilter, first: number): Promise<AggregationRun[]>;
-}
-
-/** Where the clusters are looked up (the cloud account repository). */
-export interface ClusterDirectory {
-  list(organizationId: string, type?: 'KUBERNETES'): Promise<CloudAccount[]>;
-  getMany(organizationId: string, ids: readonly string[]): Promise<CloudAccount[]>;
-  findById(id: string): Promise<CloudAccount | null>;
-  listActiveClusters(): Promise<CloudAccount[]>;
-}
-
-/** What a scheduler tick plans: `daily` = yesterday + re-run days (final), `provisional` = today. */
-export type ScheduleKind = 'daily' | 'provisional';
 
 export interface AggregationRunServiceOptions {
   /** Days before yesterday aggregated again at every daily run (K8S_AGGREGATION_RERUN_DAYS). */

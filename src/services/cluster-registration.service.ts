@@ -6,7 +6,7 @@ import type {
 } from '../domain/ports';
 import type { CloudAccount } from '../domain/model';
 import { badInput, notFound } from '../errors';
-import { hashToken } from './token.service';
+import { hashSecret } from '../domain/tenancy';
 import { senderConfig } from './sender-config';
 
 const SECRET_PREFIX = 'ctw_';
@@ -103,7 +103,7 @@ export class ClusterRegistrationService {
 
   private async issue(cluster: CloudAccount): Promise<ClusterRegistration> {
     const secret = SECRET_PREFIX + randomBytes(32).toString('base64url');
-    await this.credentials.create(cluster.id, hashToken(secret));
+    await this.credentials.create(cluster.id, hashSecret(secret));
     const remoteWriteUrl = `${this.options.publicUrl}/api/v1/write`;
     return {
       cluster,

@@ -1,6 +1,8 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ApiTokenRepository } from '../domain/ports';
 import { DomainError } from '../errors';
+import { hashSecret } from '../domain/tenancy';
+import { TtlCache } from '../domain/ttl-cache';
 
 /** Who is calling: the organization an API token is bound to. */
 export interface Viewer {
@@ -10,28 +12,25 @@ export interface Viewer {
 
 const TOKEN_PREFIX = 'ctk_';
 
-/** SHA-256 hex of a token: what is stored and looked up. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
 /**
  * Issues API tokens (random 256-bit, shown once, stored hashed) and authenticates requests.
  * Found tokens are cached for `cacheTtlMs`, so a revocation takes effect within that time.
  */
 export class TokenService {
-  private readonly cache = new Map<string, { viewer: Viewer; expires: number }>();
+  private readonly cache: TtlCache<string, Viewer>;
 
   constructor(
     private readonly tokens: ApiTokenRepository,
-    private readonly cacheTtlMs = 30_000,
-  ) {}
+    cacheTtlMs = 30_000,
+  ) {
+    this.cache = new TtlCache(cacheTtlMs);
+  }
 
   /** Creates a token for an organization; the returned secret is not recoverable later. */
   async issue(organizationId: string, name = 'default'): Promise<{ id: string; token: string }> {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const id = randomUUID();
-    await this.tokens.create(hashToken(token), { id, organizationId, name, revoked: false });
+    await this.tokens.create(hashSecret(token), { id, organizationId, name, revoked: false });
     return { id, token };
   }
 
@@ -41,17 +40,16 @@ export class TokenService {
     if (!match) {
       throw new DomainError('UNAUTHENTICATED', 'Authorization: Bearer <API token> is required');
     }
-    const hash = hashToken(match[1] as string);
+    const hash = hashSecret(match[1] as string);
     const cached = this.cache.get(hash);
-    if (cached && cached.expires > Date.now()) return cached.viewer;
+    if (cached) return cached;
     const stored = await this.tokens.findByHash(hash);
     if (!stored || stored.revoked) {
       this.cache.delete(hash);
       throw new DomainError('UNAUTHENTICATED', 'the API token is not valid');
     }
     const viewer = { organizationId: stored.organizationId, tokenId: stored.id };
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { viewer, expires: Date.now() + this.cacheTtlMs });
+    this.cache.set(hash, viewer);
     return viewer;
   }
 }

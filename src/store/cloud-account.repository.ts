@@ -1,6 +1,7 @@
 import type { CloudAccountLookup, CloudAccountRepository } from '../domain/ports';
 import type { CloudAccount, Provider } from '../domain/model';
 import { fromClickHouseTime, toClickHouseTime } from '../domain/days';
+import { ownedBy } from './tenant-scope.sql';
 import type { Db } from './db';
 
 interface CloudAccountRow {
@@ -52,7 +53,7 @@ export class ClickHouseCloudAccountRepository implements CloudAccountRepository,
   async list(organizationId: string, type?: Provider): Promise<CloudAccount[]> {
     const rows = await this.db.query<CloudAccountRow>(
       `SELECT ${COLUMNS} FROM {db:Identifier}.cloud_accounts FINAL
-       WHERE organization_id = {org:String} AND deleted = 0
+       WHERE ${ownedBy()} AND deleted = 0
          AND ({type:String} = '' OR type = {type:String})
        ORDER BY name, id`,
       { org: organizationId, type: type ?? '' },
@@ -64,7 +65,7 @@ export class ClickHouseCloudAccountRepository implements CloudAccountRepository,
     if (ids.length === 0) return [];
     const rows = await this.db.query<CloudAccountRow>(
       `SELECT ${COLUMNS} FROM {db:Identifier}.cloud_accounts FINAL
-       WHERE organization_id = {org:String} AND id IN {ids:Array(String)}`,
+       WHERE ${ownedBy()} AND id IN {ids:Array(String)}`,
       { org: organizationId, ids },
     );
     return rows.map(toCloudAccount);

@@ -10,6 +10,7 @@ import type {
   Provider,
 } from '../domain/model';
 import { addDays, fromClickHouseTime } from '../domain/days';
+import { ORG_ACCOUNTS, ownedBy } from './tenant-scope.sql';
 import type { Db, Params } from './db';
 import { accountFilterSql, needsResourceColumns, resourceFilterSql } from './expense-filter.sql';
 import type { ResourceColumnsRow } from './resource.columns';
@@ -22,9 +23,6 @@ import type { ResourceColumnsRow } from './resource.columns';
 const decimal = (column: string) => `round(toDecimal128(${column}, 12), 10)`;
 const money = (column: string) => `sum(${decimal(column)} * sign)`;
 
-/** The organization's cloud accounts, deleted ones included (their cost history stays). */
-const ORG_ACCOUNTS = `SELECT id FROM {db:Identifier}.cloud_accounts FINAL WHERE organization_id = {org:String}`;
-
 /** Resource dimensions joined with their cloud account, scoped to the organization and filtered. */
 function dimsSql(filter: ExpenseFilter): { sql: string; params: Params } {
   const where = resourceFilterSql(filter);
@@ -36,8 +34,8 @@ function dimsSql(filter: ExpenseFilter): { sql: string; params: Params } {
              ca.type AS provider, ca.name AS account_name
       FROM {db:Identifier}.resources AS r FINAL
       INNER JOIN (SELECT id, type, name FROM {db:Identifier}.cloud_accounts FINAL
-                  WHERE organization_id = {org:String}) AS ca ON ca.id = r.cloud_account_id
-      WHERE r.organization_id = {org:String} AND ${where.sql}`,
+                  WHERE ${ownedBy()}) AS ca ON ca.id = r.cloud_account_id
+      WHERE ${ownedBy('r')} AND ${where.sql}`,
     params: where.params,
   };
 }
@@ -194,7 +192,7 @@ export class ClickHouseExpenseReader implements ExpenseReader {
       Object.assign(params, where.params);
       join = `(SELECT id, id AS cloud_account_id, type AS provider, name AS account_name
                FROM {db:Identifier}.cloud_accounts AS ca FINAL
-               WHERE organization_id = {org:String} AND ${where.sql}) AS d ON d.id = e.cloud_account_id`;
+               WHERE ${ownedBy()} AND ${where.sql}) AS d ON d.id = e.cloud_account_id`;
     } else {
       const dims = dimsSql(filter);
       Object.assign(params, dims.params);
@@ -273,7 +271,7 @@ export class ClickHouseExpenseReader implements ExpenseReader {
       const where = accountFilterSql(filter);
       Object.assign(params, where.params);
       join = `(SELECT id, type AS provider FROM {db:Identifier}.cloud_accounts AS ca FINAL
-               WHERE organization_id = {org:String} AND ${where.sql}) AS d ON d.id = e.cloud_account_id`;
+               WHERE ${ownedBy()} AND ${where.sql}) AS d ON d.id = e.cloud_account_id`;
     }
     const value = `${decimal('e.cost')} * e.sign`;
     const rows = await this.db.query<{ provider: Provider; current: string; previous: string }>(

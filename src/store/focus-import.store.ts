@@ -6,6 +6,7 @@ import type {
   StagedCharge,
   StagedResource,
 } from '../domain/ports';
+import { ORG_ACCOUNTS, ownedBy } from './tenant-scope.sql';
 import type { Db, Params } from './db';
 
 /** Staging tables are named `focus_stage_<random hex>_<part>`; the prefix finds abandoned ones. */
@@ -182,7 +183,7 @@ class ClickHouseFocusStaging implements FocusStaging {
       })),
     );
     const params = this.params({ org: input.organizationId, cancel_missing: input.cancelMissing ? 1 : 0 });
-    const orgAccounts = `SELECT id FROM {db:Identifier}.cloud_accounts FINAL WHERE organization_id = {org:String}`;
+    const orgAccounts = ORG_ACCOUNTS;
     const inScope = `(billing_account_ref, billing_period_start) IN
       (SELECT billing_account_ref, billing_period_start FROM {db:Identifier}.{scope:Identifier})`;
 
@@ -300,7 +301,7 @@ class ClickHouseFocusStaging implements FocusStaging {
        FROM {db:Identifier}.{resources:Identifier} AS s
        LEFT JOIN (
          SELECT id, owner, first_seen, last_seen FROM {db:Identifier}.resources FINAL
-         WHERE organization_id = {org:String}
+         WHERE ${ownedBy()}
            AND id IN (SELECT id FROM {db:Identifier}.{resources:Identifier})
        ) AS e ON e.id = s.id
        SETTINGS join_use_nulls = 0`,

@@ -1,5 +1,6 @@
 import type { K8sCostDayRepository, NetRow, ResourceRecord, StoredK8sDay } from '../domain/ports';
 import type { K8sCostBreakdown } from '../domain/model';
+import { ownedBy } from './tenant-scope.sql';
 import type { Db } from './db';
 import type { ResourceColumnsRow } from './resource.columns';
 
@@ -60,7 +61,7 @@ export class ClickHouseK8sCostRepository implements K8sCostDayRepository {
               service, owner, tags, toString(toDate(first_seen)) AS first_seen,
               toString(toDate(last_seen)) AS last_seen
        FROM {db:Identifier}.resources FINAL
-       WHERE organization_id = {org:String} AND id = {id:String}`,
+       WHERE ${ownedBy()} AND id = {id:String}`,
       { org: organizationId, id },
     );
     const row = rows[0];

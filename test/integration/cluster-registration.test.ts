@@ -7,7 +7,7 @@ import { createTestCore } from '../support/test-core';
 import { Fixtures } from '../support/fixtures';
 import { postWrite, series, v1Body, v1Headers } from '../support/remote-write-client';
 import { startServer, type RunningServer } from '../../src/main';
-import { hashToken } from '../../src/services/token.service';
+import { hashSecret } from '../../src/domain/tenancy';
 import type { CloudAccount } from '../../src/domain/model';
 
 type TestCore = Awaited<ReturnType<typeof createTestCore>>;
@@ -161,7 +161,7 @@ describe('cluster registration over GraphQL: secret shown once, stored hashed, s
       { id: registration.cluster.id },
     );
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ secret_hash: hashToken(registration.secret), revoked: 0 });
+    expect(rows[0]).toMatchObject({ secret_hash: hashSecret(registration.secret), revoked: 0 });
     expect(JSON.stringify(rows)).not.toContain(registration.secret);
     expect(JSON.stringify(rows)).not.toContain(registration.secret.slice(4));
   });

@@ -7,7 +7,7 @@ import { createTestCore } from '../support/test-core';
 import { createGraphQL, dataOf, errorOf, Fixtures, type RunGraphQL } from '../support/fixtures';
 import { DomainError } from '../../src/errors';
 import type { FocusImportReport } from '../../src/domain/model';
-import { FocusImportService, DEFAULT_FOCUS_IMPORT_LIMITS } from '../../src/services/focus-import.service';
+import { FocusImportService, DEFAULT_FOCUS_IMPORT_LIMITS } from '../../src/import/focus-import.service';
 import { ClickHouseFocusImportStore } from '../../src/store/focus-import.store';
 import { ClickHouseOrganizationRepository } from '../../src/store/organization.repository';
 import { ClickHouseCloudAccountRepository } from '../../src/store/cloud-account.repository';

@@ -1,3 +1,4 @@
+import { isRetryable } from '../../src/errors';
 import { createTestCore } from '../support/test-core';
 import { Fixtures } from '../support/fixtures';
 import {
@@ -12,14 +13,13 @@ import { addDays, formatDay } from '../../src/domain/days';
 import { ClickHouseCloudAccountRepository } from '../../src/store/cloud-account.repository';
 import { ClickHouseExpenseWriter } from '../../src/store/expense.writer';
 import { ClickHouseK8sCostRepository } from '../../src/store/k8s-cost.repository';
-import { PrometheusHttpMetricsSource } from '../../src/jobs/prometheus-http.metrics-source';
-import { K8sCostCalculator } from '../../src/jobs/k8s-cost.calculator';
+import { PrometheusHttpMetricsSource } from '../../src/k8s-cost/prometheus-http.metrics-source';
+import { K8sCostCalculator } from '../../src/k8s-cost/k8s-cost.calculator';
 import {
   AggregationInputError,
   clusterResourceId,
-  isRetryableAggregationError,
   K8sCostAggregationService,
-} from '../../src/services/k8s-cost-aggregation.service';
+} from '../../src/k8s-cost/k8s-cost-aggregation.service';
 
 // The fixture day (test/support/k8s-day-fixture.ts) in a real Prometheus, every series with an
 // HA twin; figures by hand, 5-minute steps (288 a day), every sample at hh:mm:30.
@@ -362,7 +362,7 @@ describe('inputs a retry cannot fix', () => {
     );
     expect(error).toBeInstanceOf(AggregationInputError);
     expect(error).toMatchObject({ code, retryable: false });
-    expect(isRetryableAggregationError(error)).toBe(false);
+    expect(isRetryable(error)).toBe(false);
   });
 });
 

@@ -17,19 +17,20 @@ import { ensureTestRedis, eventually, randomPrefix, removePrefix, TEST_REDIS_URL
 import { startJobs, startServer, type Core, type RunningJobs } from '../../src/main';
 import { RedisConnection } from '../../src/jobs/redis.connection';
 import { K8sCostQueue } from '../../src/jobs/k8s-cost.queue';
-import { K8sCostWorker, type DayAggregator } from '../../src/jobs/k8s-cost.worker';
+import { K8sCostWorker } from '../../src/jobs/k8s-cost.worker';
+import type { DayAggregator } from '../../src/domain/ports';
 import {
   DAILY_SCHEDULER_ID,
   K8sCostScheduler,
   PROVISIONAL_SCHEDULER_ID,
 } from '../../src/jobs/k8s-cost.scheduler';
 import { AggregationRunService } from '../../src/services/aggregation-run.service';
-import { K8sCostAggregationService } from '../../src/services/k8s-cost-aggregation.service';
+import { K8sCostAggregationService } from '../../src/k8s-cost/k8s-cost-aggregation.service';
 import { ClickHouseCloudAccountRepository } from '../../src/store/cloud-account.repository';
 import { ClickHouseK8sCostRepository } from '../../src/store/k8s-cost.repository';
 import { ClickHouseExpenseWriter } from '../../src/store/expense.writer';
-import { K8sCostCalculator } from '../../src/jobs/k8s-cost.calculator';
-import { PrometheusHttpMetricsSource } from '../../src/jobs/prometheus-http.metrics-source';
+import { K8sCostCalculator } from '../../src/k8s-cost/k8s-cost.calculator';
+import { PrometheusHttpMetricsSource } from '../../src/k8s-cost/prometheus-http.metrics-source';
 import { createLogger } from '../../src/logger';
 import type { AggregationRun } from '../../src/domain/aggregation-run';
 import { addDays, formatDay } from '../../src/domain/days';

@@ -8,8 +8,8 @@ import {
   type K8sDayPrometheus,
 } from '../support/k8s-day-fixture';
 import type { Core } from '../../src/main';
-import { MetricsBackendUnavailableError } from '../../src/jobs/metrics-source';
-import { isRetryableAggregationError } from '../../src/services/k8s-cost-aggregation.service';
+import { MetricsBackendUnavailableError } from '../../src/domain/ports/metrics-source';
+import { isRetryable } from '../../src/errors';
 
 // The fixture day (figures worked out in k8s-cost-aggregation.test.ts): cluster A $19.348746,
 // cluster B $4.008144. Late samples for A: ip-10-0-5-12 from 20:00 to 22:00 (24 steps = 2 h),
@@ -89,7 +89,7 @@ describe('late samples and a backend outage', () => {
     expect(error).toBeInstanceOf(MetricsBackendUnavailableError);
     const unavailable = error as MetricsBackendUnavailableError;
     expect(unavailable.retryable).toBe(true);
-    expect(isRetryableAggregationError(unavailable)).toBe(true);
+    expect(isRetryable(unavailable)).toBe(true);
     const queries = core.k8sCostAggregation.queries(CLUSTER_A, day).map((q) => q.promql);
     expect(queries).toContain(unavailable.query);
     expect(unavailable.message).toContain(unavailable.query);

@@ -4,16 +4,16 @@ import { PrometheusProcess, freePort } from '../support/prometheus';
 import {
   PrometheusHttpMetricsSource,
   type PrometheusHttpOptions,
-} from '../../src/jobs/prometheus-http.metrics-source';
+} from '../../src/k8s-cost/prometheus-http.metrics-source';
 import {
   MetricsBackendUnavailableError,
   MetricsError,
   MetricsQueryError,
   type PromVector,
   type TenantMetricsSource,
-} from '../../src/jobs/metrics-source';
-import { K8sCostCalculator } from '../../src/jobs/k8s-cost.calculator';
-import { k8sCostQueries, k8sCostWindow, type K8sCostQueryName } from '../../src/jobs/k8s-cost.queries';
+} from '../../src/domain/ports/metrics-source';
+import { K8sCostCalculator } from '../../src/k8s-cost/k8s-cost.calculator';
+import { k8sCostQueries, k8sCostWindow, type K8sCostQueryName } from '../../src/k8s-cost/k8s-cost.queries';
 
 interface Seen {
   method?: string;

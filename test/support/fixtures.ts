@@ -6,7 +6,7 @@ import type { ExpenseRecord, K8sBreakdownRecord, ResourceRecord } from '../../sr
 import { ClickHouseExpenseWriter } from '../../src/store/expense.writer';
 import { ClickHouseCloudAccountRepository } from '../../src/store/cloud-account.repository';
 import { ClickHouseOrganizationRepository } from '../../src/store/organization.repository';
-import { buildGraphQLSchema } from '../../src/schema/build-schema';
+import { buildGraphQLSchema } from '../../src/resolvers/build-schema';
 import { createLoaders } from '../../src/resolvers/loaders';
 import type { GraphQLContext } from '../../src/resolvers/context';
 import { DomainError } from '../../src/errors';

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../../src/config';
 import { runState } from '../../src/jobs/k8s-cost.queue';
-import { LimitedMetricsSource } from '../../src/jobs/limited.metrics-source';
-import type { TenantMetricsSource } from '../../src/jobs/metrics-source';
+import { LimitedMetricsSource } from '../../src/k8s-cost/limited.metrics-source';
+import type { TenantMetricsSource } from '../../src/domain/ports/metrics-source';
 import { scheduledDays } from '../../src/services/aggregation-run.service';
 
 describe('scheduledDays', () => {

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import type { CloudAccountRepository } from '../../src/domain/ports';
 import type { CloudAccount } from '../../src/domain/model';
-import { ClusterActivityService } from '../../src/services/cluster-activity.service';
+import { ClusterActivityService } from '../../src/ingest/cluster-activity.service';
 
 /** Accounts in memory, recording every write the service makes. */
 function memoryAccounts(accounts: CloudAccount[]) {

@@ -1,13 +1,13 @@
+import { TENANT_LABEL } from '../../src/domain/tenancy';
 import {
   K8S_COST_QUERIES,
   k8sCostQueries,
   k8sCostWindow,
   promString,
   QueryWriter,
-  TENANT_LABEL,
-} from '../../src/jobs/k8s-cost.queries';
+} from '../../src/k8s-cost/k8s-cost.queries';
 import { loadConfig, ConfigError } from '../../src/config';
-import { clusterResourceId } from '../../src/services/k8s-cost-aggregation.service';
+import { clusterResourceId } from '../../src/k8s-cost/k8s-cost-aggregation.service';
 
 const STRING = /"(?:[^"\\]|\\.)*"/g;
 /** `name{matchers}` (name optional), matchers may hold quoted strings with braces inside. */

@@ -2,10 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { uncompressSync } from 'snappy';
-import type { RemoteWriteCodec, RewrittenWriteRequest } from '../../src/ingest/codec.port';
-import type { MetricsWriter, WriteOutcome } from '../../src/ingest/metrics-backend';
+import type { MetricsWriter, RemoteWriteCodec, RewrittenWriteRequest, WriteOutcome } from '../../src/domain/ports';
 import type { SenderCredentials, SenderIdentity } from '../../src/ingest/sender-auth';
-import { RemoteWriteHandler } from '../../src/ingest/remote-write.handler';
+import { RemoteWriteHandler } from '../../src/http/remote-write.handler';
 import { SampleRateLimiter } from '../../src/ingest/rate-limiter';
 import { IngestMetrics } from '../../src/ingest/ingest-metrics';
 

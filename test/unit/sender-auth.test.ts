@@ -1,6 +1,6 @@
 import type { ClusterCredentialRepository, StoredClusterCredential } from '../../src/domain/ports';
 import { SenderAuthenticator } from '../../src/ingest/sender-auth';
-import { hashToken } from '../../src/services/token.service';
+import { hashSecret } from '../../src/domain/tenancy';
 
 /** Credentials in memory, counting lookups so cache behaviour can be seen. */
 class MemoryCredentials implements ClusterCredentialRepository {
@@ -11,7 +11,7 @@ class MemoryCredentials implements ClusterCredentialRepository {
     this.rows.push({
       cloudAccountId,
       organizationId: 'org-1',
-      secretHash: hashToken(secret),
+      secretHash: hashSecret(secret),
       revoked: false,
       accountDeleted: false,
       ...state,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { CloudAccount, K8sCostBreakdown } from '../domain/model';
 import type {
   CloudAccountLookup,
@@ -8,31 +7,13 @@ import type {
   K8sCostDayRepository,
   NetRow,
   ResourceRecord,
+  AggregateDayOptions,
+  AggregateDayResult,
 } from '../domain/ports';
+import { uuidV5 } from '../domain/uuid';
 import { formatDay, parseDay } from '../domain/days';
-import { MetricsError } from '../jobs/metrics-source';
-import { isSafeTenantId, type K8sCostQuery } from '../jobs/k8s-cost.queries';
-import { roundCost, type K8sCostCalculator } from '../jobs/k8s-cost.calculator';
-
-/** What an aggregation wrote: nothing (same figures), a first row, or a -1/+1 correction. */
-export type AggregationWritten = 'none' | 'new' | 'correction';
-
-export interface AggregateDayOptions {
-  /** The day is still running (or not yet final): its breakdown row is marked provisional. */
-  provisional: boolean;
-}
-
-export interface AggregateDayResult {
-  written: AggregationWritten;
-  /** The breakdown the store holds for the day after the call. */
-  breakdown: K8sCostBreakdown;
-  /** Whether that stored breakdown is provisional. */
-  provisional: boolean;
-  /** The cluster's virtual resource id (expenses.resource_id). */
-  resourceId: string;
-  /** The cluster sent metrics in the day's window; without any, nothing is written. */
-  hasData: boolean;
-}
+import { isSafeTenantId, type K8sCostQuery } from './k8s-cost.queries';
+import { roundCost, type K8sCostCalculator } from './k8s-cost.calculator';
 
 export type AggregationInputCode = 'UNKNOWN_CLUSTER' | 'NOT_A_CLUSTER' | 'BAD_DAY';
 
@@ -52,27 +33,11 @@ export class AggregationInputError extends Error {
   }
 }
 
-/**
- * Whether a failure of {@link K8sCostAggregationService.aggregateDay} is worth retrying: not for
- * bad input or a query the backend refuses (MetricsQueryError); yes for an unavailable backend
- * (MetricsBackendUnavailableError) and for store or network failures.
- */
-export function isRetryableAggregationError(error: unknown): boolean {
-  if (error instanceof AggregationInputError) return false;
-  if (error instanceof MetricsError) return error.retryable;
-  return true;
-}
-
 const CLUSTER_NAMESPACE = 'a3f1c9d2-5b7e-4e0a-9c61-2d8f4b7a0e13';
 
 /** The stable id of a cluster's virtual resource: a UUID v5 of the cluster id (names may change). */
 export function clusterResourceId(clusterId: string): string {
-  const namespace = Buffer.from(CLUSTER_NAMESPACE.replace(/-/g, ''), 'hex');
-  const hash = createHash('sha1').update(namespace).update(clusterId, 'utf8').digest();
-  hash[6] = ((hash[6] as number) & 0x0f) | 0x50;
-  hash[8] = ((hash[8] as number) & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return uuidV5(CLUSTER_NAMESPACE, clusterId);
 }
 
 type StoredBreakdown = K8sCostBreakdown & { provisional: boolean };

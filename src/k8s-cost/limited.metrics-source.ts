@@ -1,4 +1,4 @@
-import type { MetricsSource, PromVector, TenantMetricsSource } from './metrics-source';
+import type { MetricsSource, PromVector, TenantMetricsSource } from '../domain/ports/metrics-source';
 
 /**
  * Bounds how many queries one run has in flight against the metrics backend

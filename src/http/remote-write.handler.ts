@@ -1,15 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compressSync } from 'snappy';
 import type { Logger } from '../logger';
-import { readBody } from '../http/read-body';
-import type { RemoteWriteCodec, RemoteWriteVersion, RewrittenWriteRequest } from './codec.port';
-import type { MetricsWriter } from './metrics-backend';
-import type { SenderAuthResult, SenderCredentials, SenderIdentity } from './sender-auth';
-import type { SampleRateLimiter } from './rate-limiter';
-import { UNKNOWN_TENANT, type IngestMetrics } from './ingest-metrics';
-
-/** The label every forwarded series carries, set from the credentials, never from the client. */
-export const TENANT_LABEL = 'cloud_account_id';
+import { readBody } from './read-body';
+import type {
+  MetricsWriter,
+  RemoteWriteCodec,
+  RemoteWriteVersion,
+  RewrittenWriteRequest,
+} from '../domain/ports';
+import type { SenderAuthResult, SenderCredentials, SenderIdentity } from '../ingest/sender-auth';
+import type { SampleRateLimiter } from '../ingest/rate-limiter';
+import { TENANT_LABEL } from '../domain/tenancy';
+import { UNKNOWN_TENANT, type IngestMetrics } from '../ingest/ingest-metrics';
 
 /** Seconds a sender is asked to wait when the backend is down (it backs off further itself). */
 const BACKEND_RETRY_AFTER_SECONDS = 5;

@@ -9,10 +9,10 @@ import type {
 } from '../domain/ports';
 import type { CloudAccount, FocusCostColumn, FocusImportReport, FocusRowError } from '../domain/model';
 import { badInput, notFound } from '../errors';
-import { FocusChargeAccumulator, type AccumulatorSummary } from '../import/focus-charge.accumulator';
-import { readFocusFile } from '../import/focus-file.reader';
-import { FocusParallelReader, MisalignedBlockError } from '../import/focus-parallel.reader';
-import { dayToIso } from '../import/day-split';
+import { FocusChargeAccumulator, type AccumulatorSummary } from './focus-charge.accumulator';
+import { readFocusFile } from './focus-file.reader';
+import { FocusParallelReader, MisalignedBlockError } from './focus-parallel.reader';
+import { dayToIso } from './day-split';
 
 /** Progress of a running import, for a progress bar. */
 export interface FocusImportProgress {

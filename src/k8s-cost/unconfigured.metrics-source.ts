@@ -1,4 +1,4 @@
-import { MetricsQueryError, type TenantMetricsSource } from './metrics-source';
+import { MetricsQueryError, type TenantMetricsSource } from '../domain/ports/metrics-source';
 
 /**
  * Stands in for the metrics backend when METRICS_QUERY_URL is unset: every query fails with a

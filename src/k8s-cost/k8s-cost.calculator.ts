@@ -1,5 +1,5 @@
 import type { K8sCostBreakdown } from '../domain/model';
-import { MetricsQueryError, type PromVector, type TenantMetricsSource } from './metrics-source';
+import { MetricsQueryError, type PromVector, type TenantMetricsSource } from '../domain/ports/metrics-source';
 import {
   k8sCostQueries,
   k8sCostWindow,

@@ -5,7 +5,7 @@ import {
   type MetricsSource,
   type PromVector,
   type TenantMetricsSource,
-} from './metrics-source';
+} from '../domain/ports/metrics-source';
 
 export interface PrometheusHttpOptions {
   /** Base of the HTTP query API: `/api/v1/query` is appended (Mimir: include its `/prometheus`). */

@@ -1,14 +1,14 @@
 import 'reflect-metadata';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
-import { CloudAccountResolver } from '../resolvers/cloud-account.resolver';
-import { CostReportResolver } from '../resolvers/cost-report.resolver';
-import { ExpenseResolver } from '../resolvers/expense.resolver';
-import { K8sClusterResolver } from '../resolvers/k8s-cluster.resolver';
-import { K8sClusterRegistrationResolver } from '../resolvers/k8s-cluster-registration.resolver';
-import { AggregationRunResolver } from '../resolvers/aggregation-run.resolver';
-import { FocusImportResolver } from '../resolvers/focus-import.resolver';
-import type { Services } from '../resolvers/services';
+import { CloudAccountResolver } from './cloud-account.resolver';
+import { CostReportResolver } from './cost-report.resolver';
+import { ExpenseResolver } from './expense.resolver';
+import { K8sClusterResolver } from './k8s-cluster.resolver';
+import { K8sClusterRegistrationResolver } from './k8s-cluster-registration.resolver';
+import { AggregationRunResolver } from './aggregation-run.resolver';
+import { FocusImportResolver } from './focus-import.resolver';
+import type { Services } from './services';
 
 /** Every resolver class of the API, in the order they appear in the schema. */
 export const RESOLVERS = [

@@ -1,4 +1,5 @@
 import { parseDay } from '../domain/days';
+import { TENANT_LABEL } from '../domain/tenancy';
 
 /**
  * The PromQL behind a cluster's daily cost.
@@ -41,9 +42,6 @@ import { parseDay } from '../domain/days';
  * Every selector carries the tenant matcher `cloud_account_id="<cluster id>"`; all of them are
  * written by {@link QueryWriter.selector}, which escapes values as PromQL strings.
  */
-
-/** The label the ingest route sets on every series: the cluster's cloud account id. */
-export const TENANT_LABEL = 'cloud_account_id';
 
 /**
  * The queries of a cluster-day. cpu, ram and gpu answer per node (label `node`), and so do the

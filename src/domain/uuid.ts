@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A name-based UUID, version 5 (RFC 9562 §5.5: SHA-1 over namespace + name): the same name in the
+ * same namespace always gives the same id. Used where an id must survive re-imports and re-runs.
+ */
+export function uuidV5(namespace: string, name: string): string {
+  const hash = createHash('sha1')
+    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
+    .update(name, 'utf8')
+    .digest();
+  hash[6] = ((hash[6] as number) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] as number) & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
