@@ -1,13 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { METRICS_BACKENDS, type MetricsBackendKind } from './domain/ports';
 
 const MIB = 1024 * 1024;
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-/** Metrics backends the jobs query; the kind decides the tenant header default and Thanos' query flags. */
-export const METRICS_BACKENDS = ['prometheus', 'thanos', 'mimir'] as const;
-export type MetricsBackendKind = (typeof METRICS_BACKENDS)[number];
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),

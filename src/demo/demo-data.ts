@@ -1,6 +1,7 @@
 import type { CloudAccount } from '../domain/model';
 import type { ExpenseRecord, K8sBreakdownRecord, ResourceRecord } from '../domain/ports';
 import { addDays, eachDay, parseDay } from '../domain/days';
+import { breakdownTotal } from '../domain/k8s-cost-components';
 import { badInput } from '../errors';
 
 // A pure, deterministic demo organization: no I/O, no clock, no Math.random. Every random draw
@@ -792,7 +793,9 @@ export function buildDemoData(options: { lastDay: string; days?: number; now: Da
       const loadBalancer = round6(raw.loadBalancer);
       const management = round6(raw.management);
       const idle = round6(Math.min(0.35, Math.max(0.1, raw.idleFraction)) * round6(cpu + ram + gpu));
-      const total = round6(cpu + ram + gpu + nodeUnsplit + storage + network + loadBalancer + management);
+      const total = round6(
+        breakdownTotal({ cpu, ram, gpu, nodeUnsplit, storage, network, loadBalancer, management, idle }),
+      );
       k8sBreakdowns.push({
         cloudAccountId: account.id,
         resourceId: id,

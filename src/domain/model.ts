@@ -77,22 +77,7 @@ export interface ExpensePage {
   hasNextPage: boolean;
 }
 
-/** The cost of a cluster split by what it was spent on (US dollars). */
-export interface K8sCostBreakdown {
-  cpu: number;
-  ram: number;
-  gpu: number;
-  /** Node cost charged in full whose cpu/ram/gpu split was not possible. */
-  nodeUnsplit: number;
-  storage: number;
-  /** null: no network byte counters arrived, so network cost is unknown (not zero). */
-  network: number | null;
-  loadBalancer: number;
-  management: number;
-  /** The part of cpu + ram + gpu no container claimed; included in those, not extra. */
-  idle: number;
-  total: number;
-}
+export type { K8sCostBreakdown } from './k8s-cost-components';
 
 export const BREAKDOWN_DIMENSIONS = [
   'PROVIDER',

@@ -11,6 +11,7 @@ import type {
   AggregateDayResult,
 } from '../domain/ports';
 import { uuidV5 } from '../domain/uuid';
+import { K8S_COST_COLUMNS } from '../domain/k8s-cost-components';
 import { formatDay, parseDay } from '../domain/days';
 import { isSafeTenantId, type K8sCostQuery } from './k8s-cost.queries';
 import { roundCost, type K8sCostCalculator } from './k8s-cost.calculator';
@@ -42,17 +43,8 @@ export function clusterResourceId(clusterId: string): string {
 
 type StoredBreakdown = K8sCostBreakdown & { provisional: boolean };
 
-const FIELDS = [
-  'cpu',
-  'ram',
-  'gpu',
-  'nodeUnsplit',
-  'storage',
-  'loadBalancer',
-  'management',
-  'idle',
-  'total',
-] as const;
+/** Every value a stored breakdown row holds, total included. */
+const FIELDS = K8S_COST_COLUMNS.map((c) => c.key);
 
 /** Equal once both sides are rounded to 1e-9 $ (what the calculator writes). */
 function sameCost(a: number | null, b: number | null): boolean {
@@ -60,11 +52,7 @@ function sameCost(a: number | null, b: number | null): boolean {
 }
 
 function sameBreakdown(a: StoredBreakdown, b: StoredBreakdown): boolean {
-  return (
-    a.provisional === b.provisional &&
-    sameCost(a.network, b.network) &&
-    FIELDS.every((field) => sameCost(a[field], b[field]))
-  );
+  return a.provisional === b.provisional && FIELDS.every((field) => sameCost(a[field], b[field]));
 }
 
 /** The one live row of a clean state (a single value with net sign +1), else undefined. */

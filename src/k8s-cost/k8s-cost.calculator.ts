@@ -1,4 +1,8 @@
-import type { K8sCostBreakdown } from '../domain/model';
+import {
+  ADDITIVE_K8S_COST_COMPONENTS,
+  breakdownTotal,
+  type K8sCostBreakdown,
+} from '../domain/k8s-cost-components';
 import { MetricsQueryError, type PromVector, type TenantMetricsSource } from '../domain/ports/metrics-source';
 import {
   k8sCostQueries,
@@ -81,30 +85,16 @@ export class K8sCostCalculator {
     let idle = 0;
     for (const [node, value] of perNode) if (owned.has(node) && value > 0) idle += value;
 
-    const breakdown: K8sCostBreakdown = {
-      cpu: sum('cpu'),
-      ram: sum('ram'),
-      gpu: sum('gpu'),
-      nodeUnsplit: sum('nodeUnsplit'),
-      storage: sum('storage'),
-      // The network query always answers a zero "counters" series when byte counters existed.
-      network: answer.network.length ? sum('network') : null,
-      loadBalancer: sum('loadBalancer'),
-      management: sum('management'),
-      idle: roundCost(idle),
-      total: 0,
-    };
-    breakdown.total = roundCost(
-      breakdown.cpu +
-        breakdown.ram +
-        breakdown.gpu +
-        breakdown.nodeUnsplit +
-        breakdown.storage +
-        (breakdown.network ?? 0) +
-        breakdown.loadBalancer +
-        breakdown.management,
-    );
-    return { breakdown, window, hasData };
+    // Each additive component is the sum of its query's answer. A nullable one is unknown (null)
+    // when its query answered nothing: the network query always answers a zero "counters" series
+    // when byte counters existed.
+    const breakdown = { idle: roundCost(idle), total: 0 } as Record<string, number | null>;
+    for (const { key, nullable } of ADDITIVE_K8S_COST_COMPONENTS) {
+      breakdown[key] = nullable && answer[key].length === 0 ? null : sum(key);
+    }
+    const result = breakdown as K8sCostBreakdown;
+    result.total = roundCost(breakdownTotal(result));
+    return { breakdown: result, window, hasData };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { MetricsBackendKind } from '../config';
+import type { MetricsBackendKind } from '../domain/ports';
 import {
   MetricsBackendUnavailableError,
   MetricsQueryError,

@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import type { CloudAccount, K8sCostBreakdown } from '../domain/model';
+import { zeroBreakdown } from '../domain/k8s-cost-components';
 import type { K8sClusterService } from '../services/k8s-cluster.service';
 import { validateRange } from '../services/ranges';
 import { K8sCluster, K8sCosts, K8sDailyCost } from '../schema/types';
@@ -8,18 +9,7 @@ import { DateRangeInput } from '../schema/inputs';
 import { K8sClusterStatus } from '../schema/enums';
 import type { GraphQLContext } from './context';
 
-const ZERO: K8sCostBreakdown = {
-  cpu: 0,
-  ram: 0,
-  gpu: 0,
-  nodeUnsplit: 0,
-  storage: 0,
-  network: null,
-  loadBalancer: 0,
-  management: 0,
-  idle: 0,
-  total: 0,
-};
+const ZERO: K8sCostBreakdown = zeroBreakdown();
 
 /** The GraphQL view of a KUBERNETES cloud account. */
 export function toCluster(account: CloudAccount): K8sCluster {

@@ -2,6 +2,11 @@ import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import type { BreakdownDimension as Dimension, DayRange, Provider as ProviderName } from '../domain/model';
 import type { AggregationRunState as RunState } from '../domain/aggregation-run';
+import {
+  ADDITIVE_K8S_COST_COMPONENTS,
+  K8S_COST_COLUMNS,
+  type K8sCostBreakdown,
+} from '../domain/k8s-cost-components';
 import { DateScalar } from './scalars';
 import { AggregationRunState, AggregationWritten, BreakdownDimension, Provider } from './enums';
 
@@ -51,44 +56,19 @@ export class LastExpense {
 }
 
 @ObjectType({
-  description:
-    'What a cluster cost, in US dollars. total = cpu + ram + gpu + nodeUnsplit + storage + network + loadBalancer + management; idle is a part of cpu + ram + gpu, not an addition.',
+  description: `What a cluster cost, in US dollars. total = ${ADDITIVE_K8S_COST_COMPONENTS.map(
+    (c) => c.key,
+  ).join(' + ')}; idle is a part of cpu + ram + gpu, not an addition.`,
 })
-export class K8sCosts {
-  @Field(() => Float)
-  cpu!: number;
-
-  @Field(() => Float)
-  ram!: number;
-
-  @Field(() => Float)
-  gpu!: number;
-
-  @Field(() => Float, {
-    description: 'Node cost charged in full whose cpu/ram/gpu split was impossible (capacity unknown).',
-  })
-  nodeUnsplit!: number;
-
-  @Field(() => Float)
-  storage!: number;
-
-  @Field(() => Float, {
-    nullable: true,
-    description: 'null when network byte counters were missing on some day: unknown, not zero.',
-  })
-  network!: number | null;
-
-  @Field(() => Float)
-  loadBalancer!: number;
-
-  @Field(() => Float)
-  management!: number;
-
-  @Field(() => Float)
-  idle!: number;
-
-  @Field(() => Float)
-  total!: number;
+// The fields are the cost components (domain/k8s-cost-components.ts), declared from that list so a
+// new component needs no edit here; the merged interface gives the class their types (the
+// decorators below declare them at run time, so the merge is safe).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class K8sCosts {}
+/* eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type */
+export interface K8sCosts extends K8sCostBreakdown {}
+for (const { key, nullable, description } of K8S_COST_COLUMNS) {
+  Field(() => Float, { nullable: nullable || undefined, description })(K8sCosts.prototype, key);
 }
 
 @ObjectType({

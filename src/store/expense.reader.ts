@@ -11,6 +11,7 @@ import type {
 } from '../domain/model';
 import { addDays, fromClickHouseTime } from '../domain/days';
 import { ORG_ACCOUNTS, ownedBy } from './tenant-scope.sql';
+import { breakdownFromRow, K8S_COST_COLUMNS } from '../domain/k8s-cost-components';
 import type { Db, Params } from './db';
 import { accountFilterSql, needsResourceColumns, resourceFilterSql } from './expense-filter.sql';
 import type { ResourceColumnsRow } from './resource.columns';
@@ -53,41 +54,20 @@ type ListRow = ResourceColumnsRow & {
   total_cost: number;
 };
 
-const K8S_SUMS = `
-  toFloat64(${money('cpu_cost')}) AS cpu, toFloat64(${money('ram_cost')}) AS ram,
-  toFloat64(${money('gpu_cost')}) AS gpu, toFloat64(${money('node_unsplit_cost')}) AS node_unsplit,
-  toFloat64(${money('storage_cost')}) AS storage,
-  if(sumIf(sign, network_cost IS NULL) > 0, NULL, toFloat64(${money('ifNull(network_cost, 0)')})) AS network,
-  toFloat64(${money('load_balancer_cost')}) AS load_balancer, toFloat64(${money('management_cost')}) AS management,
-  toFloat64(${money('idle_cost')}) AS idle, toFloat64(${money('total_cost')}) AS total`;
+/**
+ * Every breakdown value summed as money over a group, aliased by its key. A nullable component is
+ * null for the group when any of its stored days is null (unknown on one day: unknown in the sum).
+ */
+const K8S_SUMS = K8S_COST_COLUMNS.map(({ key, column, nullable }) =>
+  nullable
+    ? `if(sumIf(sign, ${column} IS NULL) > 0, NULL, toFloat64(${money(`ifNull(${column}, 0)`)})) AS ${key}`
+    : `toFloat64(${money(column)}) AS ${key}`,
+).join(',\n  ');
 
-interface K8sSumRow {
-  key: string;
-  cpu: number;
-  ram: number;
-  gpu: number;
-  node_unsplit: number;
-  storage: number;
-  network: number | null;
-  load_balancer: number;
-  management: number;
-  idle: number;
-  total: number;
-}
+type K8sSumRow = Record<string, number | null> & { key: string };
 
 function toBreakdown(row: K8sSumRow): K8sCostBreakdown {
-  return {
-    cpu: row.cpu,
-    ram: row.ram,
-    gpu: row.gpu,
-    nodeUnsplit: row.node_unsplit,
-    storage: row.storage,
-    network: row.network,
-    loadBalancer: row.load_balancer,
-    management: row.management,
-    idle: row.idle,
-    total: row.total,
-  };
+  return breakdownFromRow((c) => row[c.key] ?? null);
 }
 
 /** The read side of the cost store: each method is one parameterised query, scoped in SQL. */

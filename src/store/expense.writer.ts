@@ -1,6 +1,8 @@
 import type { ExpenseRecord, ExpenseWriter, K8sBreakdownRecord, ResourceRecord } from '../domain/ports';
 import { toClickHouseTime } from '../domain/days';
+import { breakdownToColumns } from '../domain/k8s-cost-components';
 import type { Db } from './db';
+import { resourceColumns } from './resource.columns';
 
 /** Writes resources, expenses and Kubernetes breakdown rows; corrections are the caller's -1/+1 pairs. */
 export class ClickHouseExpenseWriter implements ExpenseWriter {
@@ -10,21 +12,7 @@ export class ClickHouseExpenseWriter implements ExpenseWriter {
     const updatedAt = toClickHouseTime(new Date());
     await this.db.insert(
       'resources',
-      resources.map((r) => ({
-        id: r.id,
-        organization_id: r.organizationId,
-        cloud_account_id: r.cloudAccountId,
-        cloud_resource_id: r.cloudResourceId,
-        name: r.name,
-        resource_type: r.resourceType,
-        region: r.region,
-        service: r.service,
-        owner: r.owner,
-        tags: r.tags,
-        first_seen: `${r.firstSeen} 00:00:00`,
-        last_seen: `${r.lastSeen} 00:00:00`,
-        updated_at: updatedAt,
-      })),
+      resources.map((r) => ({ ...resourceColumns(r), owner: r.owner, updated_at: updatedAt })),
     );
   }
 
@@ -48,16 +36,7 @@ export class ClickHouseExpenseWriter implements ExpenseWriter {
         cloud_account_id: b.cloudAccountId,
         resource_id: b.resourceId,
         date: `${b.date} 00:00:00`,
-        cpu_cost: b.cpu,
-        ram_cost: b.ram,
-        gpu_cost: b.gpu,
-        node_unsplit_cost: b.nodeUnsplit,
-        storage_cost: b.storage,
-        network_cost: b.network,
-        load_balancer_cost: b.loadBalancer,
-        management_cost: b.management,
-        idle_cost: b.idle,
-        total_cost: b.total,
+        ...breakdownToColumns(b),
         provisional: b.provisional ? 1 : 0,
         sign: b.sign,
       })),

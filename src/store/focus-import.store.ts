@@ -8,6 +8,7 @@ import type {
 } from '../domain/ports';
 import { ORG_ACCOUNTS, ownedBy } from './tenant-scope.sql';
 import type { Db, Params } from './db';
+import { resourceColumns } from './resource.columns';
 
 /** Staging tables are named `focus_stage_<random hex>_<part>`; the prefix finds abandoned ones. */
 const STAGE_PREFIX = 'focus_stage_';
@@ -146,20 +147,9 @@ class ClickHouseFocusStaging implements FocusStaging {
     for (let i = 0; i < rows.length; i += INSERT_BATCH) {
       await this.db.insert(
         this.t.resources,
-        rows.slice(i, i + INSERT_BATCH).map((r) => ({
-          id: r.id,
-          organization_id: r.organizationId,
-          cloud_account_id: r.cloudAccountId,
-          cloud_resource_id: r.cloudResourceId,
-          name: r.name,
-          resource_type: r.resourceType,
-          region: r.region,
-          service: r.service,
-          service_category: r.serviceCategory,
-          tags: r.tags,
-          first_seen: `${r.firstSeen} 00:00:00`,
-          last_seen: `${r.lastSeen} 00:00:00`,
-        })),
+        rows
+          .slice(i, i + INSERT_BATCH)
+          .map((r) => ({ ...resourceColumns(r), service_category: r.serviceCategory })),
       );
     }
   }

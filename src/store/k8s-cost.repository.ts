@@ -1,28 +1,15 @@
 import type { K8sCostDayRepository, NetRow, ResourceRecord, StoredK8sDay } from '../domain/ports';
 import type { K8sCostBreakdown } from '../domain/model';
+import { breakdownFromRow, K8S_COST_COLUMNS, TOTAL_COLUMN } from '../domain/k8s-cost-components';
 import { ownedBy } from './tenant-scope.sql';
 import type { Db } from './db';
 import type { ResourceColumnsRow } from './resource.columns';
 
-interface BreakdownGroupRow {
-  cpu_cost: number;
-  ram_cost: number;
-  gpu_cost: number;
-  node_unsplit_cost: number;
-  storage_cost: number;
-  network_cost: number | null;
-  load_balancer_cost: number;
-  management_cost: number;
-  idle_cost: number;
-  total_cost: number;
-  provisional: number;
-  net: string | number;
-}
+type BreakdownGroupRow = Record<string, number | null> & { provisional: number; net: string | number };
 
 type ResourceRow = ResourceColumnsRow & { organization_id: string };
 
-const BREAKDOWN_VALUES = `cpu_cost, ram_cost, gpu_cost, node_unsplit_cost, storage_cost, network_cost,
-  load_balancer_cost, management_cost, idle_cost, total_cost, provisional`;
+const BREAKDOWN_VALUES = [...K8S_COST_COLUMNS.map((c) => c.column), 'provisional'].join(', ');
 
 /**
  * Reads a cluster-day back the way the aggregation job needs it: grouped by the exact row values
@@ -45,7 +32,7 @@ export class ClickHouseK8sCostRepository implements K8sCostDayRepository {
       ),
       this.db.query<BreakdownGroupRow>(
         `SELECT ${BREAKDOWN_VALUES}, sum(sign) AS net FROM {db:Identifier}.k8s_cost_breakdown
-         WHERE ${where} GROUP BY ${BREAKDOWN_VALUES} HAVING net != 0 ORDER BY total_cost`,
+         WHERE ${where} GROUP BY ${BREAKDOWN_VALUES} HAVING net != 0 ORDER BY ${TOTAL_COLUMN}`,
         params,
       ),
     ]);
@@ -84,17 +71,5 @@ export class ClickHouseK8sCostRepository implements K8sCostDayRepository {
 }
 
 function toBreakdown(row: BreakdownGroupRow): K8sCostBreakdown & { provisional: boolean } {
-  return {
-    cpu: row.cpu_cost,
-    ram: row.ram_cost,
-    gpu: row.gpu_cost,
-    nodeUnsplit: row.node_unsplit_cost,
-    storage: row.storage_cost,
-    network: row.network_cost,
-    loadBalancer: row.load_balancer_cost,
-    management: row.management_cost,
-    idle: row.idle_cost,
-    total: row.total_cost,
-    provisional: Number(row.provisional) === 1,
-  };
+  return { ...breakdownFromRow((c) => row[c.column] ?? null), provisional: Number(row.provisional) === 1 };
 }

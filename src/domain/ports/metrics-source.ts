@@ -1,3 +1,7 @@
+/** Metrics backends the jobs query; the kind decides the tenant header default and Thanos' query flags. */
+export const METRICS_BACKENDS = ['prometheus', 'thanos', 'mimir'] as const;
+export type MetricsBackendKind = (typeof METRICS_BACKENDS)[number];
+
 /** One series of an instant-query answer: its labels and its value at the query time. */
 export interface PromSample {
   metric: Record<string, string>;
