@@ -2,7 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { uncompressSync } from 'snappy';
-import type { MetricsWriter, RemoteWriteCodec, RewrittenWriteRequest, WriteOutcome } from '../../src/domain/ports';
+import type {
+  MetricsWriter,
+  RemoteWriteCodec,
+  RewrittenWriteRequest,
+  WriteOutcome,
+} from '../../src/domain/ports';
 import type { SenderCredentials, SenderIdentity } from '../../src/ingest/sender-auth';
 import { RemoteWriteHandler } from '../../src/http/remote-write.handler';
 import { SampleRateLimiter } from '../../src/ingest/rate-limiter';
