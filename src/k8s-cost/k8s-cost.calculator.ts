@@ -3,6 +3,7 @@ import {
   breakdownTotal,
   type K8sCostBreakdown,
 } from '../domain/k8s-cost-components';
+import type { NodeEstimate, VolumeEstimate } from '../domain/reconciliation';
 import { MetricsQueryError, type PromVector, type TenantMetricsSource } from '../domain/ports/metrics-source';
 import {
   k8sCostQueries,
@@ -23,6 +24,10 @@ export interface K8sCostComputation {
   window: K8sCostWindow;
   /** Some query returned a series: the cluster sent metrics in the window. */
   hasData: boolean;
+  /** Each node's cpu, ram, gpu, unsplit and idle cost (they add up to the breakdown's). */
+  nodes: NodeEstimate[];
+  /** Each persistent volume's storage cost (they add up to the breakdown's storage). */
+  volumes: VolumeEstimate[];
 }
 
 /** Money is kept to 1e-9 $: far below a cent, above the noise of float sums in any order. */
@@ -83,7 +88,12 @@ export class K8sCostCalculator {
     add('claimedRam', -1);
     add('claimedGpu', -1);
     let idle = 0;
-    for (const [node, value] of perNode) if (owned.has(node) && value > 0) idle += value;
+    const idleOf = new Map<string, number>();
+    for (const [node, value] of perNode)
+      if (owned.has(node) && value > 0) {
+        idle += value;
+        idleOf.set(node, value);
+      }
 
     // Each additive component is the sum of its query's answer. A nullable one is unknown (null)
     // when its query answered nothing: the network query always answers a zero "counters" series
@@ -94,8 +104,64 @@ export class K8sCostCalculator {
     }
     const result = breakdown as K8sCostBreakdown;
     result.total = roundCost(breakdownTotal(result));
-    return { breakdown: result, window, hasData };
+    return { breakdown: result, window, hasData, ...resourcesOf(answer, idleOf) };
   }
+}
+
+/** The per-node and per-volume figures of a cluster-day, each rounded to 1e-9 $. */
+function resourcesOf(
+  answer: Record<K8sCostQueryName, PromVector>,
+  idleOf: ReadonlyMap<string, number>,
+): { nodes: NodeEstimate[]; volumes: VolumeEstimate[] } {
+  const byLabel = (name: K8sCostQueryName, label: string) => {
+    const values = new Map<string, number>();
+    for (const sample of answer[name]) {
+      const key = sample.metric[label] ?? '';
+      values.set(key, (values.get(key) ?? 0) + sample.value);
+    }
+    return values;
+  };
+  // A node relabelled mid-day has two provider ids: the first in label order names it.
+  const ids = (name: K8sCostQueryName, label: string) => {
+    const found = new Map<string, string>();
+    const sorted = [...answer[name]].sort((a, b) =>
+      (a.metric.provider_id ?? '') < (b.metric.provider_id ?? '') ? -1 : 1,
+    );
+    for (const sample of sorted) {
+      const key = sample.metric[label] ?? '';
+      if (!found.has(key)) found.set(key, sample.metric.provider_id ?? '');
+    }
+    return found;
+  };
+  const [cpu, ram, gpu, unsplit, hours] = (['cpu', 'ram', 'gpu', 'nodeUnsplit', 'nodeHours'] as const).map(
+    (name) => byLabel(name, 'node'),
+  ) as [
+    Map<string, number>,
+    Map<string, number>,
+    Map<string, number>,
+    Map<string, number>,
+    Map<string, number>,
+  ];
+  const nodeIds = ids('nodeIds', 'node');
+  const names = new Set([...cpu.keys(), ...ram.keys(), ...gpu.keys(), ...unsplit.keys()]);
+  const nodes = [...names].sort().map((name): NodeEstimate => ({
+    name,
+    providerId: nodeIds.get(name) ?? '',
+    cpu: roundCost(cpu.get(name) ?? 0),
+    ram: roundCost(ram.get(name) ?? 0),
+    gpu: roundCost(gpu.get(name) ?? 0),
+    unsplit: roundCost(unsplit.get(name) ?? 0),
+    idle: roundCost(idleOf.get(name) ?? 0),
+    hours: roundCost(hours.get(name) ?? 0),
+  }));
+  const storage = byLabel('storage', 'persistentvolume');
+  const volumeIds = ids('volumeIds', 'persistentvolume');
+  const volumes = [...storage.keys()].sort().map((name): VolumeEstimate => ({
+    name,
+    providerId: volumeIds.get(name) ?? '',
+    storage: roundCost(storage.get(name) ?? 0),
+  }));
+  return { nodes, volumes };
 }
 
 /** A NaN or infinite value is a query that cannot give a cost. */

@@ -44,10 +44,13 @@ import { TENANT_LABEL } from '../domain/tenancy';
  */
 
 /**
- * The queries of a cluster-day. cpu, ram and gpu answer per node (label `node`), and so do the
- * three `claimed*` ones (what containers allocated, at their node's prices): idle is computed
- * from those per-node figures, so the expensive per-container queries run in parallel instead of
- * inside one query that would also recompute every node's cost. The others answer one sum.
+ * The queries of a cluster-day. cpu, ram, gpu and nodeUnsplit answer per node (label `node`), and
+ * so do the three `claimed*` ones (what containers allocated, at their node's prices): idle is
+ * computed from those per-node figures, so the expensive per-container queries run in parallel
+ * instead of inside one query that would also recompute every node's cost. storage answers per
+ * persistentvolume. Reconciliation with the bills needs each node's and volume's own figures:
+ * nodeHours (hours each node existed), nodeIds and volumeIds (their `provider_id`, value 1).
+ * The others answer one sum.
  */
 export const K8S_COST_QUERIES = [
   'management',
@@ -61,6 +64,9 @@ export const K8S_COST_QUERIES = [
   'claimedCpu',
   'claimedRam',
   'claimedGpu',
+  'nodeHours',
+  'nodeIds',
+  'volumeIds',
 ] as const;
 export type K8sCostQueryName = (typeof K8S_COST_QUERIES)[number];
 
@@ -226,6 +232,11 @@ export function k8sCostQueries(clusterId: string, window: K8sCostWindow): K8sCos
     tag(`count(count_over_time(${q.selector(bytes)}[${q.windowRange}])) * 0`, 'counters'),
   ].join(' or ');
 
+  // One series per (identity, provider_id) seen in the window: Kubecost labels a node's and a
+  // volume's price series with the cloud's id of that machine or disk.
+  const providerIds = (metric: string, identity: string) =>
+    `group by (${identity}, provider_id) (last_over_time(${q.selector(metric, ['provider_id', '!=', ''])}[${q.windowRange}]))`;
+
   const balancer = ['namespace', 'service_name', 'ingress_ip'];
   const promql: Record<K8sCostQueryName, string> = {
     management: q.integrate(q.point('kubecost_cluster_management_cost', [])),
@@ -233,12 +244,15 @@ export function k8sCostQueries(clusterId: string, window: K8sCostWindow): K8sCos
     cpu: q.perIdentity(cpu),
     ram: q.perIdentity(ram),
     gpu: q.perIdentity(gpu),
-    nodeUnsplit: q.integrate(unsplit),
-    storage: q.integrate(storage),
+    nodeUnsplit: q.perIdentity(unsplit),
+    storage: q.perIdentity(storage),
     network,
     claimedCpu: claimed('container_cpu_allocation', '', cpuPrice),
     claimedRam: claimed('container_memory_allocation_bytes', ` / ${GIB}`, ramPrice),
     claimedGpu: claimed('container_gpu_allocation', '', gpuPrice),
+    nodeHours: q.perIdentity(`(${q.point('node_total_hourly_cost', node)} * 0 + 1)`),
+    nodeIds: providerIds('node_total_hourly_cost', 'node'),
+    volumeIds: providerIds('pv_hourly_cost', 'persistentvolume'),
   };
   return K8S_COST_QUERIES.map((name) => ({ name, promql: promql[name], time: window.end }));
 }
