@@ -21,6 +21,7 @@ import { buildGraphQLSchema } from './resolvers/build-schema';
 import { GraphQLHandler } from './http/graphql.handler';
 import { createHttpServer } from './http/server';
 import { loadExampleQueries } from './http/examples';
+import { ClickHouseReconciliationStore } from './store/reconciliation.store';
 import { ClickHouseK8sCostRepository } from './store/k8s-cost.repository';
 import { PrometheusHttpMetricsSource } from './k8s-cost/prometheus-http.metrics-source';
 import { K8sCostCalculator } from './k8s-cost/k8s-cost.calculator';
@@ -111,6 +112,27 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     attempts: config.aggregation.attempts,
     backoffMs: config.aggregation.backoffMs,
   });
+  const k8sCostAggregation = new K8sCostAggregationService({
+    accounts: accountRepository,
+    days: new ClickHouseK8sCostRepository(db),
+    writer,
+    reconciliation: new ClickHouseReconciliationStore(db),
+    calculator: new K8sCostCalculator(
+      config.metrics.queryUrl
+        ? new LimitedMetricsSource(
+            new PrometheusHttpMetricsSource({
+              url: config.metrics.queryUrl,
+              backend: config.metrics.backend,
+              tenantHeader: config.metrics.tenantHeader,
+              timeoutMs: config.metrics.queryTimeoutMs,
+            }),
+            config.metrics.queryConcurrency,
+          )
+        : unconfiguredMetricsSource,
+      { stepSeconds: config.k8sIntegrationStepSeconds },
+    ),
+    now: options.now,
+  });
   const services: Services = {
     expenses: new ExpenseService(reader),
     cloudAccounts: new CloudAccountService(accountRepository),
@@ -130,29 +152,11 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
       accountRepository,
       new ClickHouseFocusImportStore(db),
       config.importDir,
+      undefined,
+      k8sCostAggregation,
     ),
   };
   const demo = new DemoSeedService(organizationRepository, accountRepository, writer, tokens);
-  const k8sCostAggregation = new K8sCostAggregationService({
-    accounts: accountRepository,
-    days: new ClickHouseK8sCostRepository(db),
-    writer,
-    calculator: new K8sCostCalculator(
-      config.metrics.queryUrl
-        ? new LimitedMetricsSource(
-            new PrometheusHttpMetricsSource({
-              url: config.metrics.queryUrl,
-              backend: config.metrics.backend,
-              tenantHeader: config.metrics.tenantHeader,
-              timeoutMs: config.metrics.queryTimeoutMs,
-            }),
-            config.metrics.queryConcurrency,
-          )
-        : unconfiguredMetricsSource,
-      { stepSeconds: config.k8sIntegrationStepSeconds },
-    ),
-    now: options.now,
-  });
   return {
     config,
     logger,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import type {
+  BillReconciler,
   CloudAccountRepository,
   FocusImportStore,
   FocusStaging,
@@ -9,6 +10,7 @@ import type {
 } from '../domain/ports';
 import type { CloudAccount, FocusCostColumn, FocusImportReport, FocusRowError } from '../domain/model';
 import { badInput, notFound } from '../errors';
+import { addDays } from '../domain/days';
 import { FocusChargeAccumulator, type AccumulatorSummary } from './focus-charge.accumulator';
 import { readFocusFile } from './focus-file.reader';
 import { FocusParallelReader, MisalignedBlockError } from './focus-parallel.reader';
@@ -72,6 +74,8 @@ export class FocusImportService {
     /** The only folder `importFromImportDir` reads from (IMPORT_DIR). */
     private readonly importDir: string,
     private readonly limits: FocusImportLimits = DEFAULT_FOCUS_IMPORT_LIMITS,
+    /** Re-reconciles the cluster-days a committed bill may match (issue 11); none in some tests. */
+    private readonly reconciler: BillReconciler | null = null,
   ) {}
 
   /** Imports local files (the operator CLI): paths are used as given. */
@@ -215,6 +219,16 @@ export class FocusImportService {
         });
       }
       const hasDays = summary.minDay <= summary.maxDay;
+      if (this.reconciler && hasDays && counts.expenseRowsAdded + counts.expenseRowsCancelled > 0) {
+        // Cluster-days computed before this bill arrived (or against an older export of it) now
+        // match its lines: their cluster costs and the unified totals follow right away. The
+        // range covers the billing periods too, whose days a re-export may have cancelled.
+        const periods = summary.billingPeriods.map((p) => p.start).sort();
+        const from = [dayToIso(summary.minDay), ...periods].sort()[0] as string;
+        const lastPeriodEnd = periods.length ? addDays(periods[periods.length - 1] as string, 31) : '';
+        const to = [dayToIso(summary.maxDay), lastPeriodEnd].sort().pop() as string;
+        await this.reconciler.reconcileOrganization(organizationId, from, to);
+      }
       return {
         files: files.map((f) => f.displayName),
         costColumn,

@@ -1,5 +1,9 @@
 import type { CloudAccount, K8sCostBreakdown } from '../domain/model';
 import type {
+  BillReconciler,
+  ClusterResourceLink,
+  ReconciliationStore,
+  StoredEstimate,
   CloudAccountLookup,
   ExpenseRecord,
   ExpenseWriter,
@@ -15,6 +19,9 @@ import { K8S_COST_COLUMNS } from '../domain/k8s-cost-components';
 import { formatDay, parseDay } from '../domain/days';
 import { isSafeTenantId, type K8sCostQuery } from './k8s-cost.queries';
 import { roundCost, type K8sCostCalculator } from './k8s-cost.calculator';
+import type { ClusterDayEstimate, ReconciledDay } from '../domain/reconciliation';
+import { billCandidates } from './provider-id';
+import { reconcileDay } from './reconcile';
 
 export type AggregationInputCode = 'UNKNOWN_CLUSTER' | 'NOT_A_CLUSTER' | 'BAD_DAY';
 
@@ -94,6 +101,7 @@ export interface K8sCostAggregationDeps {
   days: K8sCostDayRepository;
   writer: ExpenseWriter;
   calculator: K8sCostCalculator;
+  reconciliation: ReconciliationStore;
   now?: () => Date;
 }
 
@@ -112,7 +120,7 @@ export interface K8sCostAggregationDeps {
  * Provisional rows (the running day) carry provisional=1; the final run replaces them through a
  * correction even when the figures did not change. A provisional run never overwrites a final row.
  */
-export class K8sCostAggregationService {
+export class K8sCostAggregationService implements BillReconciler {
   private readonly locks = new KeyedMutex();
   private readonly now: () => Date;
 
@@ -167,8 +175,7 @@ export class K8sCostAggregationService {
         `cloud account ${JSON.stringify(clusterId)} is ${account.type}, not a Kubernetes cluster`,
       );
     const resourceId = clusterResourceId(clusterId);
-    const { breakdown, hasData } = await this.deps.calculator.compute(clusterId, day, now);
-    const computed: StoredBreakdown = { ...breakdown, provisional: options.provisional };
+    const { breakdown, hasData, nodes, volumes } = await this.deps.calculator.compute(clusterId, day, now);
 
     // Read right before writing (inside the lock): the comparison is against the newest state.
     const stored = await this.deps.days.storedDay(clusterId, resourceId, day);
@@ -179,19 +186,106 @@ export class K8sCostAggregationService {
     };
     // No metrics at all in the window (backfilling before the cluster existed, or data past
     // retention): write nothing rather than a zero day, and keep whatever is stored.
-    if (!hasData) return unchanged(storedLive ?? computed);
+    if (!hasData) return unchanged(storedLive ?? { ...breakdown, provisional: options.provisional });
     // Dimensions follow the account (renamed, region or version from kubecost_cluster_info) even
     // when the figures do not change; the row is rewritten only when something differs.
     await this.upsertResource(account, resourceId, day);
     if (options.provisional && storedLive && !storedLive.provisional) return unchanged(storedLive);
 
-    const base = { cloudAccountId: clusterId, resourceId, date: day };
+    const estimate: StoredEstimate = {
+      clusterId,
+      date: day,
+      provisional: options.provisional,
+      estimate: { breakdown, nodes, volumes },
+    };
+    await this.deps.reconciliation.saveEstimate(estimate);
+    const lines = await this.deps.reconciliation.billedLines(
+      account.organizationId,
+      day,
+      day,
+      candidatesOf(estimate.estimate),
+    );
+    const reconciled = reconcileDay(day, estimate.estimate, lines);
+    const written = await this.settle(
+      account.organizationId,
+      clusterId,
+      reconciled,
+      options.provisional,
+      stored,
+    );
+    return {
+      written,
+      breakdown: reconciled.reconciled,
+      provisional: options.provisional,
+      resourceId,
+      hasData,
+    };
+  }
+
+  /**
+   * Reconciles the organization's stored cluster-days in [from, to] with the bills as they are
+   * now: run after a bill import, so the cluster costs and the unified totals follow a bill that
+   * arrived after the cluster-day was computed, or a corrected one. The same -1/+1 corrections
+   * as a run; a cluster-day whose figures did not change writes nothing.
+   */
+  async reconcileOrganization(organizationId: string, from: string, to: string): Promise<number> {
+    const estimates = await this.deps.reconciliation.estimates(organizationId, from, to);
+    const byCluster = new Map<string, StoredEstimate[]>();
+    for (const e of estimates) byCluster.set(e.clusterId, [...(byCluster.get(e.clusterId) ?? []), e]);
+    for (const [clusterId, days] of byCluster) {
+      const candidates = { exact: [] as string[], suffixes: [] as string[] };
+      for (const e of days) {
+        const c = candidatesOf(e.estimate);
+        candidates.exact.push(...c.exact);
+        candidates.suffixes.push(...c.suffixes);
+      }
+      candidates.exact = [...new Set(candidates.exact)];
+      candidates.suffixes = [...new Set(candidates.suffixes)];
+      const first = days[0]?.date ?? from;
+      const last = days[days.length - 1]?.date ?? to;
+      const lines = await this.deps.reconciliation.billedLines(organizationId, first, last, candidates);
+      for (const e of days) {
+        await this.locks.run(`${clusterId}|${e.date}`, async () => {
+          const stored = await this.deps.days.storedDay(clusterId, clusterResourceId(clusterId), e.date);
+          const storedLive = live(stored.breakdowns);
+          // A run of the day after our read of the estimates has reconciled it already.
+          if (storedLive && storedLive.provisional !== e.provisional) return;
+          await this.settle(
+            organizationId,
+            clusterId,
+            reconcileDay(e.date, e.estimate, lines),
+            e.provisional,
+            stored,
+          );
+        });
+      }
+    }
+    return estimates.length;
+  }
+
+  /**
+   * Brings the stored cluster-day to the reconciled figures: the expenses row holds what no bill
+   * carries (the unified totals count each dollar once), the breakdown row the whole reconciled
+   * cost of the cluster. Each table independently: nothing when equal (to 1e-9 $), else the stored
+   * row as -1 and the new one as +1.
+   */
+  private async settle(
+    organizationId: string,
+    clusterId: string,
+    day: ReconciledDay,
+    provisional: boolean,
+    stored: Awaited<ReturnType<K8sCostAggregationDeps['days']['storedDay']>>,
+  ): Promise<AggregateDayResult['written']> {
+    const resourceId = clusterResourceId(clusterId);
+    const computed: StoredBreakdown = { ...day.reconciled, provisional };
+    const storedLive = live(stored.breakdowns);
+    const base = { cloudAccountId: clusterId, resourceId, date: day.date };
     const expenseRows: ExpenseRecord[] = [];
     const storedCost = live(stored.expenses);
-    if (storedCost === undefined || !sameCost(storedCost, computed.total)) {
+    if (storedCost === undefined || !sameCost(storedCost, day.unbilled)) {
       for (const row of cancelling(stored.expenses))
         expenseRows.push({ ...base, cost: row.value, sign: row.sign });
-      expenseRows.push({ ...base, cost: computed.total, sign: 1 });
+      expenseRows.push({ ...base, cost: day.unbilled, sign: 1 });
     }
     const breakdownRows: K8sBreakdownRecord[] = [];
     if (!storedLive || !sameBreakdown(storedLive, computed)) {
@@ -199,7 +293,13 @@ export class K8sCostAggregationService {
         breakdownRows.push({ ...base, ...row.value, sign: row.sign });
       breakdownRows.push({ ...base, ...computed, sign: 1 });
     }
-    if (!expenseRows.length && !breakdownRows.length) return unchanged(storedLive ?? computed);
+    const links: ClusterResourceLink[] = day.resources.flatMap((r) =>
+      r.billResourceId
+        ? [{ resourceId: r.billResourceId, clusterId, kind: r.kind, lastMatched: day.date }]
+        : [],
+    );
+    await this.deps.reconciliation.saveLinks(organizationId, links);
+    if (!expenseRows.length && !breakdownRows.length) return 'none';
 
     // One row per insert, cancels first. ClickHouse collapses each inserted block as a merge
     // would (optimize_on_insert): two identical -1 rows in one block keep only one, and a block
@@ -207,14 +307,7 @@ export class K8sCostAggregationService {
     // between, the day is missing until the next run, never counted twice.
     for (const row of expenseRows) await this.deps.writer.insertExpenses([row]);
     for (const row of breakdownRows) await this.deps.writer.insertK8sBreakdown([row]);
-    const before = stored.expenses.length + stored.breakdowns.length;
-    return {
-      written: before ? 'correction' : 'new',
-      breakdown,
-      provisional: options.provisional,
-      resourceId,
-      hasData,
-    };
+    return stored.expenses.length + stored.breakdowns.length ? 'correction' : 'new';
   }
 
   /** The cluster as a virtual resource; written only when a dimension or its seen-range changes. */
@@ -240,6 +333,19 @@ export class K8sCostAggregationService {
     if (!existing || canonical(existing) !== canonical(wanted))
       await this.deps.writer.upsertResources([wanted]);
   }
+}
+
+/** What a bill's ResourceId may look like for any node or volume of the day. */
+function candidatesOf(estimate: ClusterDayEstimate): { exact: string[]; suffixes: string[] } {
+  const exact = new Set<string>();
+  const suffixes = new Set<string>();
+  const add = (c: { exact: string[]; suffixes: string[] }) => {
+    c.exact.forEach((v) => exact.add(v));
+    c.suffixes.forEach((v) => suffixes.add(v));
+  };
+  for (const node of estimate.nodes) add(billCandidates('node', node.providerId));
+  for (const volume of estimate.volumes) add(billCandidates('volume', volume.providerId));
+  return { exact: [...exact], suffixes: [...suffixes] };
 }
 
 function canonical(resource: ResourceRecord): string {

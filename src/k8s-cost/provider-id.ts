@@ -143,3 +143,33 @@ function azurePath(id: string): string | null {
   const match = AZURE_PATH.exec(lower.startsWith('azure://') ? lower.slice('azure://'.length) : lower);
   return match?.[1] ?? null;
 }
+
+/**
+ * The strings (lower case) a bill's ResourceId may equal or end with to name this node or volume:
+ * a cheap SQL pre-filter over the organization's resources; {@link billResourceKey} decides.
+ */
+export function billCandidates(
+  kind: ClusterResourceKind,
+  providerId: string,
+): { exact: string[]; suffixes: string[] } {
+  const keys = clusterResourceKeys(kind, providerId);
+  const exact: string[] = [];
+  const suffixes: string[] = [];
+  for (const key of [keys.exact, keys.name, keys.scaleSet]) {
+    if (!key) continue;
+    const colon = key.indexOf(':');
+    const [scheme, rest] = [key.slice(0, colon), key.slice(colon + 1)];
+    if (scheme === 'aws') {
+      exact.push(rest);
+      suffixes.push(`/${rest}`);
+    } else if (scheme === 'gcp') {
+      const [project, zone, type, name] = rest.split('/');
+      suffixes.push(`projects/${project}/zones/${zone}/${type}/${name}`.toLowerCase());
+    } else if (scheme === 'gcp-name') {
+      exact.push(rest.slice(rest.indexOf('/') + 1).toLowerCase());
+    } else {
+      exact.push(rest); // azure paths, already lower case
+    }
+  }
+  return { exact, suffixes };
+}

@@ -13,6 +13,7 @@ import { addDays, formatDay } from '../../src/domain/days';
 import { ClickHouseCloudAccountRepository } from '../../src/store/cloud-account.repository';
 import { ClickHouseExpenseWriter } from '../../src/store/expense.writer';
 import { ClickHouseK8sCostRepository } from '../../src/store/k8s-cost.repository';
+import { ClickHouseReconciliationStore } from '../../src/store/reconciliation.store';
 import { PrometheusHttpMetricsSource } from '../../src/k8s-cost/prometheus-http.metrics-source';
 import { K8sCostCalculator } from '../../src/k8s-cost/k8s-cost.calculator';
 import {
@@ -110,6 +111,7 @@ function serviceAt(core: Core, now: Date): K8sCostAggregationService {
     accounts: new ClickHouseCloudAccountRepository(core.db),
     days: new ClickHouseK8sCostRepository(core.db),
     writer: new ClickHouseExpenseWriter(core.db),
+    reconciliation: new ClickHouseReconciliationStore(core.db),
     calculator: new K8sCostCalculator(
       new PrometheusHttpMetricsSource({
         url: fixture.prometheus.url,

@@ -28,6 +28,7 @@ import { AggregationRunService } from '../../src/services/aggregation-run.servic
 import { K8sCostAggregationService } from '../../src/k8s-cost/k8s-cost-aggregation.service';
 import { ClickHouseCloudAccountRepository } from '../../src/store/cloud-account.repository';
 import { ClickHouseK8sCostRepository } from '../../src/store/k8s-cost.repository';
+import { ClickHouseReconciliationStore } from '../../src/store/reconciliation.store';
 import { ClickHouseExpenseWriter } from '../../src/store/expense.writer';
 import { K8sCostCalculator } from '../../src/k8s-cost/k8s-cost.calculator';
 import { PrometheusHttpMetricsSource } from '../../src/k8s-cost/prometheus-http.metrics-source';
@@ -69,6 +70,7 @@ function aggregationService(metricsUrl: string, now?: () => Date): K8sCostAggreg
     accounts: new ClickHouseCloudAccountRepository(core.db),
     days: new ClickHouseK8sCostRepository(core.db),
     writer: new ClickHouseExpenseWriter(core.db),
+    reconciliation: new ClickHouseReconciliationStore(core.db),
     calculator: new K8sCostCalculator(
       new PrometheusHttpMetricsSource({
         url: metricsUrl,

@@ -11,3 +11,4 @@ export * from './aggregation';
 export * from './metrics-source';
 export * from './metrics-writer';
 export * from './remote-write-codec';
+export * from './reconciliation';
