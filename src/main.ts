@@ -22,6 +22,7 @@ import { GraphQLHandler } from './http/graphql.handler';
 import { createHttpServer } from './http/server';
 import { loadExampleQueries } from './http/examples';
 import { ClickHouseReconciliationStore } from './store/reconciliation.store';
+import { K8sReconciliationService } from './services/k8s-reconciliation.service';
 import { ClickHouseK8sCostRepository } from './store/k8s-cost.repository';
 import { PrometheusHttpMetricsSource } from './k8s-cost/prometheus-http.metrics-source';
 import { K8sCostCalculator } from './k8s-cost/k8s-cost.calculator';
@@ -112,11 +113,12 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     attempts: config.aggregation.attempts,
     backoffMs: config.aggregation.backoffMs,
   });
+  const reconciliationStore = new ClickHouseReconciliationStore(db);
   const k8sCostAggregation = new K8sCostAggregationService({
     accounts: accountRepository,
     days: new ClickHouseK8sCostRepository(db),
     writer,
-    reconciliation: new ClickHouseReconciliationStore(db),
+    reconciliation: reconciliationStore,
     calculator: new K8sCostCalculator(
       config.metrics.queryUrl
         ? new LimitedMetricsSource(
@@ -155,6 +157,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
       undefined,
       k8sCostAggregation,
     ),
+    reconciliation: new K8sReconciliationService(reconciliationStore),
   };
   const demo = new DemoSeedService(organizationRepository, accountRepository, writer, tokens);
   return {

@@ -46,6 +46,8 @@ export interface ExpenseFilter {
   /** A tag with no value matches any resource that has the key. */
   tags?: { key: string; value?: string | null }[];
   nameContains?: string;
+  /** These resources only (platform ids); internal, not a GraphQL filter field. */
+  resourceIds?: string[];
 }
 
 export type ExpenseOrderField = 'COST' | 'NAME';

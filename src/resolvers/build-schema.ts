@@ -8,6 +8,8 @@ import { K8sClusterResolver } from './k8s-cluster.resolver';
 import { K8sClusterRegistrationResolver } from './k8s-cluster-registration.resolver';
 import { AggregationRunResolver } from './aggregation-run.resolver';
 import { FocusImportResolver } from './focus-import.resolver';
+import { K8sReconciliationResolver } from './k8s-reconciliation.resolver';
+import { K8sReconciledResourceResolver } from './k8s-reconciled-resource.resolver';
 import type { Services } from './services';
 
 /** Every resolver class of the API, in the order they appear in the schema. */
@@ -19,6 +21,8 @@ export const RESOLVERS = [
   K8sClusterRegistrationResolver,
   AggregationRunResolver,
   FocusImportResolver,
+  K8sReconciliationResolver,
+  K8sReconciledResourceResolver,
 ] as const;
 
 /**
@@ -36,6 +40,8 @@ export async function buildGraphQLSchema(services?: Services): Promise<GraphQLSc
         [K8sClusterRegistrationResolver, new K8sClusterRegistrationResolver(services.clusterRegistration)],
         [AggregationRunResolver, new AggregationRunResolver(services.aggregationRuns)],
         [FocusImportResolver, new FocusImportResolver(services.focusImport)],
+        [K8sReconciliationResolver, new K8sReconciliationResolver(services.reconciliation)],
+        [K8sReconciledResourceResolver, new K8sReconciledResourceResolver()],
       ])
     : new Map<unknown, unknown>();
   const container: ContainerType = {

@@ -1,7 +1,8 @@
 import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { K8sCostBreakdown } from '../domain/model';
 import type { ExpenseService } from '../services/expense.service';
-import { CloudAccount, Expense, ExpenseConnection, K8sCosts, LastExpense } from '../schema/types';
+import { CloudAccount, Expense, ExpenseConnection, K8sCluster, K8sCosts, LastExpense } from '../schema/types';
+import { toCluster } from './to-cluster';
 import { ExpensesArgs } from '../schema/inputs';
 import type { GraphQLContext } from './context';
 
@@ -58,6 +59,19 @@ export class ExpenseResolver {
   })
   async lastExpense(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<LastExpense | null> {
     return ctx.loaders.lastExpense.load({ id: expense.resourceId, group: expense.range.end });
+  }
+
+  @FieldResolver(() => K8sCluster, {
+    nullable: true,
+    description:
+      'For a billed VM or disk: the cluster it is a node or volume of (its cost counts once, here, in the totals).',
+  })
+  async k8sCluster(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<K8sCluster | null> {
+    if (expense.provider === 'KUBERNETES') return null;
+    const clusterId = await ctx.loaders.clusterLink.load(expense.resourceId);
+    if (!clusterId) return null;
+    const account = await ctx.loaders.cloudAccount.load(clusterId);
+    return account && account.type === 'KUBERNETES' ? toCluster(account) : null;
   }
 
   @FieldResolver(() => K8sCosts, {

@@ -6,7 +6,7 @@ import type {
 import { K8sClusterRegistration } from '../schema/types';
 import { RegisterK8sClusterInput } from '../schema/inputs';
 import type { GraphQLContext } from './context';
-import { toCluster } from './k8s-cluster.resolver';
+import { toCluster } from './to-cluster';
 
 function toRegistration(registration: ClusterRegistration): K8sClusterRegistration {
   return { ...registration, cluster: toCluster(registration.cluster) };

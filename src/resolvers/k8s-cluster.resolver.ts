@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
-import type { CloudAccount, K8sCostBreakdown } from '../domain/model';
+import type { K8sCostBreakdown } from '../domain/model';
 import { zeroBreakdown } from '../domain/k8s-cost-components';
 import type { K8sClusterService } from '../services/k8s-cluster.service';
 import { validateRange } from '../services/ranges';
@@ -8,20 +8,9 @@ import { K8sCluster, K8sCosts, K8sDailyCost } from '../schema/types';
 import { DateRangeInput } from '../schema/inputs';
 import { K8sClusterStatus } from '../schema/enums';
 import type { GraphQLContext } from './context';
+import { toCluster } from './to-cluster';
 
 const ZERO: K8sCostBreakdown = zeroBreakdown();
-
-/** The GraphQL view of a KUBERNETES cloud account. */
-export function toCluster(account: CloudAccount): K8sCluster {
-  return {
-    id: account.id,
-    name: account.name,
-    provider: account.k8sProvider,
-    region: account.region,
-    owner: account.owner,
-    version: account.version,
-  };
-}
 
 /** `k8sClusters`, `k8sCluster(id)` and the cluster's status and cost fields. */
 @Resolver(() => K8sCluster)

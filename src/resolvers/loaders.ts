@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { CloudAccount, DayRange, K8sCostBreakdown } from '../domain/model';
+import type { CloudAccount, DayRange, ExpenseRow, K8sCostBreakdown } from '../domain/model';
 import type { LastExpense } from '../domain/ports';
 import type { Services } from './services';
 
@@ -48,6 +48,13 @@ export function createLoaders(services: Services, organizationId: string) {
     k8sCostsByResource: groupedLoader<DayRange, K8sCostBreakdown>(rangeKey, (range, ids) =>
       services.expenses.k8sCosts(organizationId, ids, range),
     ),
+    expenseByResource: groupedLoader<DayRange, ExpenseRow>(rangeKey, (range, ids) =>
+      services.expenses.byResourceIds(organizationId, ids, range),
+    ),
+    clusterLink: new DataLoader<string, string | null>(async (ids) => {
+      const found = await services.reconciliation.clusterLinks(organizationId, ids);
+      return ids.map((id) => found.get(id) ?? null);
+    }),
     clusterLastDataAt: new DataLoader<string, Date | null>(async (ids) => {
       const found = await services.k8sClusters.lastDataAt(ids);
       return ids.map((id) => found.get(id) ?? null);

@@ -4,6 +4,7 @@ import type { K8sClusterService } from '../services/k8s-cluster.service';
 import type { ClusterRegistrationService } from '../services/cluster-registration.service';
 import type { AggregationRunService } from '../services/aggregation-run.service';
 import type { FocusImportService } from '../import/focus-import.service';
+import type { K8sReconciliationService } from '../services/k8s-reconciliation.service';
 
 /** The services resolvers call; built once in the composition root. */
 export interface Services {
@@ -15,4 +16,6 @@ export interface Services {
   aggregationRuns: AggregationRunService;
   /** FOCUS cost exports from the server's import folder. */
   focusImport: FocusImportService;
+  /** Cluster costs matched to the bills (estimate vs bill), and billed resources' clusters. */
+  reconciliation: K8sReconciliationService;
 }

@@ -77,3 +77,12 @@ registerEnumType(AggregationWritten, {
   description:
     'What a run wrote: NONE (the stored figures were the same), NEW (a first row), CORRECTION (the stored row as -1 and the new one as +1).',
 });
+
+export enum K8sResourceKind {
+  NODE = 'NODE',
+  VOLUME = 'VOLUME',
+}
+registerEnumType(K8sResourceKind, {
+  name: 'K8sResourceKind',
+  description: 'A node (a cloud VM) or a persistent volume (a cloud disk) of a cluster.',
+});

@@ -8,7 +8,13 @@ import {
   type K8sCostBreakdown,
 } from '../domain/k8s-cost-components';
 import { DateScalar } from './scalars';
-import { AggregationRunState, AggregationWritten, BreakdownDimension, Provider } from './enums';
+import {
+  AggregationRunState,
+  AggregationWritten,
+  BreakdownDimension,
+  K8sResourceKind,
+  Provider,
+} from './enums';
 
 @ObjectType()
 export class DateRange {
@@ -378,4 +384,53 @@ export class AggregationRun {
 
   @Field(() => Float, { nullable: true, description: "The day's total cost after the run (US dollars)." })
   totalCost!: number | null;
+}
+
+@ObjectType({
+  description:
+    "A node or volume of a cluster over a range: its metric price beside its bill lines' cost (null when no bill line matched it).",
+})
+export class K8sReconciledResource {
+  @Field(() => K8sResourceKind)
+  kind!: K8sResourceKind;
+
+  @Field(() => String, { description: "The cloud's id of the machine or disk, as Kubecost labels it." })
+  providerId!: string;
+
+  @Field(() => String, { description: 'The node or persistent volume name.' })
+  name!: string;
+
+  @Field(() => Float, { description: 'US dollars at metric (list) prices over the range.' })
+  estimated!: number;
+
+  @Field(() => Float, { nullable: true, description: 'US dollars its bill lines carry over the range.' })
+  billed!: number | null;
+
+  /** Not exposed: the billed resource the `expense` field loads, and the range. */
+  billResourceId!: string | null;
+  range!: DayRange;
+}
+
+@ObjectType({
+  description:
+    'A cluster reconciled with the cloud bills over a range: matched nodes and volumes cost what the bill says, the rest keeps its metric price.',
+})
+export class K8sReconciliation {
+  @Field(() => Float, { description: 'The metric-priced total.' })
+  estimated!: number;
+
+  @Field(() => Float, { description: 'What the matched bill lines carry.' })
+  billed!: number;
+
+  @Field(() => Float, { description: 'What no bill line carries: the cluster cost the unified totals add.' })
+  unbilled!: number;
+
+  @Field(() => Float, { description: 'The cluster cost after matching (billed + unbilled).' })
+  reconciled!: number;
+
+  @Field(() => Float, { description: 'estimated - reconciled.' })
+  difference!: number;
+
+  @Field(() => [K8sReconciledResource])
+  resources!: K8sReconciledResource[];
 }

@@ -4,6 +4,7 @@ import type {
   DayRange,
   ExpenseFilter,
   ExpenseOrderField,
+  ExpenseRow,
   ExpensePage,
   K8sCostBreakdown,
   Provider,
@@ -82,6 +83,25 @@ export class ExpenseService {
       encodeCursor({ f: orderBy.field, d: orderBy.direction, v: row.sortKey, id: row.resourceId }),
     );
     return { ...page, range, cursors, endCursor: cursors.at(-1) ?? null };
+  }
+
+  /** These resources' rows over the range (for fields that link to an expense), by resource id. */
+  async byResourceIds(
+    organizationId: string,
+    ids: readonly string[],
+    range: DayRange,
+  ): Promise<Map<string, ExpenseRow>> {
+    const found = new Map<string, ExpenseRow>();
+    for (let i = 0; i < ids.length; i += MAX_PAGE_SIZE) {
+      const chunk = ids.slice(i, i + MAX_PAGE_SIZE);
+      const page = await this.list(organizationId, {
+        range,
+        filter: { resourceIds: chunk },
+        first: chunk.length,
+      });
+      for (const row of page.rows) found.set(row.resourceId, row);
+    }
+    return found;
   }
 
   async breakdown(

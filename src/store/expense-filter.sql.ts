@@ -19,6 +19,7 @@ export function resourceFilterSql(filter: ExpenseFilter): SqlFragment {
     conditions.push(`${column} IN {${name}:Array(String)}`);
     params[name] = values;
   };
+  inList('r.id', 'f_ids', filter.resourceIds);
   inList('r.cloud_account_id', 'f_accounts', filter.cloudAccountIds);
   inList('ca.type', 'f_providers', filter.providers);
   inList('r.resource_type', 'f_types', filter.resourceTypes);
@@ -46,6 +47,7 @@ export function resourceFilterSql(filter: ExpenseFilter): SqlFragment {
 /** True when the filter needs resource columns, not just the cloud account's. */
 export function needsResourceColumns(filter: ExpenseFilter): boolean {
   return Boolean(
+    filter.resourceIds ||
     filter.resourceTypes ||
     filter.regions ||
     filter.services ||
