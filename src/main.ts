@@ -159,7 +159,13 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     ),
     reconciliation: new K8sReconciliationService(reconciliationStore),
   };
-  const demo = new DemoSeedService(organizationRepository, accountRepository, writer, tokens);
+  const demo = new DemoSeedService(
+    organizationRepository,
+    accountRepository,
+    writer,
+    tokens,
+    reconciliationStore,
+  );
   return {
     config,
     logger,

@@ -1,5 +1,13 @@
 import type { CloudAccount } from '../domain/model';
-import type { ExpenseRecord, K8sBreakdownRecord, ResourceRecord } from '../domain/ports';
+import type {
+  ClusterResourceLink,
+  ExpenseRecord,
+  K8sBreakdownRecord,
+  ResourceRecord,
+  StoredEstimate,
+} from '../domain/ports';
+import type { BilledLine, NodeEstimate } from '../domain/reconciliation';
+import { reconcileDay } from '../k8s-cost/reconcile';
 import { addDays, eachDay, parseDay } from '../domain/days';
 import { breakdownTotal } from '../domain/k8s-cost-components';
 import { badInput } from '../errors';
@@ -14,8 +22,12 @@ export interface DemoData {
   resources: ResourceRecord[];
   /** One row per resource per day from its firstSeen to its lastSeen; sign always 1. */
   expenses: ExpenseRecord[];
-  /** One row per cluster per day; sign 1, provisional false. */
+  /** One row per cluster per day, reconciled with the bills; sign 1, provisional false. */
   k8sBreakdowns: K8sBreakdownRecord[];
+  /** Each cluster-day at metric prices, node by node (what a run would have stored). */
+  estimates: StoredEstimate[];
+  /** The billed VMs that are nodes of a cluster. */
+  links: ClusterResourceLink[];
   heartbeats: { cloudAccountId: string; at: Date }[];
 }
 
@@ -623,6 +635,25 @@ interface ClusterDay {
   management: number;
   /** Fraction of cpu + ram + gpu no container claimed (0.10 .. 0.35). */
   idleFraction: number;
+  /** The nodes and their hours that day: their cpu, ram and gpu add up to the cluster's. */
+  nodes: DemoNode[];
+}
+
+/** A node of a demo cluster-day; `billed` is what its bill line says, absent for unbilled ones. */
+interface DemoNode {
+  name: string;
+  providerId: string;
+  hours: number;
+  cpu: number;
+  ram: number;
+  gpu: number;
+  /** The bill: its account, ResourceId and cost that day (a discount on the list price). */
+  bill?: { account: AccountKey; cloudResourceId: string; cost: number };
+}
+
+/** An EC2 instance id (17 hex digits) for a demo node, stable across runs. */
+function instanceId(name: string): string {
+  return `i-0${hex(name, 16)}`;
 }
 
 /** Kubecost price gauges are hourly; EKS and GKE both charge $0.10/h for the control plane. */
@@ -637,7 +668,32 @@ const HOURS_PER_MONTH = 730;
  */
 function prodEksDay(day: string, weekend: boolean): ClusterDay {
   const u = (what: string): number => draw('prod-eks', what, day);
-  const nodeHours = (weekend ? 6 : 8) * 24 + u('burst') * (weekend ? 4 : 10);
+  const burstHours = u('burst') * (weekend ? 4 : 10);
+  // At weekends nodes 7 and 8 are drained after two hours.
+  const nodeHours = (weekend ? 6 * 24 + 2 * 2 : 8 * 24) + burstHours;
+  // Nodes 1-8 run on a Compute Savings Plan (35% off the $0.192/h list price) and are in the AWS
+  // bill; the burst capacity is spot, bought by the cluster autoscaler, and has no bill line here.
+  const nodes: DemoNode[] = [];
+  const eksNode = (name: string, hours: number, billed: boolean) => {
+    const id = instanceId(`prod-eks|${name}`);
+    nodes.push({
+      name,
+      providerId: `aws:///us-east-1a/${id}`,
+      hours,
+      cpu: hours * 4 * 0.0316,
+      ram: hours * 16 * 0.0041,
+      gpu: 0,
+      bill: billed
+        ? {
+            account: 'awsProd',
+            cloudResourceId: `arn:aws:ec2:us-east-1:${AWS_PROD_REF}:instance/${id}`,
+            cost: round6(hours * 0.192 * 0.65),
+          }
+        : undefined,
+    });
+  };
+  for (let k = 1; k <= 8; k++) eksNode(`ip-10-0-${k}-${10 + k}`, weekend && k > 6 ? 2 : 24, true);
+  if (burstHours > 0) eksNode('ip-10-0-9-99', burstHours, false);
   const internetGiB = (weekend ? 35 : 70) * (0.85 + 0.3 * u('internet'));
   const zoneGiB = (weekend ? 250 : 450) * (0.85 + 0.3 * u('zone'));
   return {
@@ -649,6 +705,7 @@ function prodEksDay(day: string, weekend: boolean): ClusterDay {
     loadBalancer: 2 * LOAD_BALANCER_PER_HOUR * 24,
     management: MANAGEMENT_PER_HOUR * 24,
     idleFraction: (weekend ? 0.24 : 0.14) + 0.08 * u('idle'),
+    nodes,
   };
 }
 
@@ -659,9 +716,38 @@ function prodEksDay(day: string, weekend: boolean): ClusterDay {
  */
 function mlGkeDay(day: string, weekend: boolean, daysBeforeEnd: number): ClusterDay {
   const u = (what: string): number => draw('ml-gke', what, day);
-  const cpuNodeHours = (weekend ? 3 : 4) * 24 + u('burst') * 8;
+  const burstHours = u('burst') * 8;
+  // At weekends CPU node 4 is drained after two hours.
+  const cpuNodeHours = (weekend ? 3 * 24 + 2 : 4 * 24) + burstHours;
   const gpuNodes = Math.max(1, 6 - Math.floor(daysBeforeEnd / 22));
   const gpuNodeHours = gpuNodes * 24 * (0.75 + 0.25 * u('gpu'));
+  // CPU nodes 1-4 are on a committed-use discount (20% off) and GPU nodes at list price, all in
+  // the GCP bill; the burst node is preemptible capacity of another project, not billed here.
+  const nodes: DemoNode[] = [];
+  const gkeNode = (name: string, hours: number, gpus: number, discount: number | null) => {
+    const cpu = hours * 8 * 0.0347;
+    const ram = hours * 32 * 0.00466;
+    const gpu = hours * gpus * 0.65;
+    nodes.push({
+      name,
+      providerId: `gce://${GCP_PROJECT}/europe-west4-a/${name}`,
+      hours,
+      cpu,
+      ram,
+      gpu,
+      bill:
+        discount === null
+          ? undefined
+          : {
+              account: 'gcp',
+              cloudResourceId: `projects/${GCP_PROJECT}/zones/europe-west4-a/instances/${name}`,
+              cost: round6((cpu + ram + gpu) * (1 - discount)),
+            },
+    });
+  };
+  for (let k = 1; k <= 4; k++) gkeNode(`gke-ml-cpu-pool-${k}`, weekend && k === 4 ? 2 : 24, 0, 0.2);
+  if (burstHours > 0) gkeNode('gke-ml-cpu-pool-burst', burstHours, 0, null);
+  for (let k = 1; k <= gpuNodes; k++) gkeNode(`gke-ml-gpu-pool-${k}`, gpuNodeHours / gpuNodes, 1, 0);
   const nodeHours = cpuNodeHours + gpuNodeHours;
   const cacheGiB = Math.max(512, 2560 - 11 * daysBeforeEnd);
   const internetGiB = 20 * (0.7 + 0.6 * u('internet'));
@@ -675,6 +761,7 @@ function mlGkeDay(day: string, weekend: boolean, daysBeforeEnd: number): Cluster
     loadBalancer: 1 * LOAD_BALANCER_PER_HOUR * 24,
     management: MANAGEMENT_PER_HOUR * 24,
     idleFraction: 0.2 + 0.15 * u('idle'),
+    nodes,
   };
 }
 
@@ -763,8 +850,12 @@ export function buildDemoData(options: { lastDay: string; days?: number; now: Da
     });
   }
 
-  // Clusters: one virtual resource each, whose daily expense is that day's breakdown total.
-  // The nodes are deliberately not also listed as EC2 / GCE resources, so the total counts them once.
+  // Clusters: one virtual resource each. Their nodes are also in the AWS and GCP bills (as a
+  // real installation's are), so each cluster-day is reconciled like a run would: the breakdown
+  // holds the reconciled cost, the cluster's expense only what no bill line carries.
+  const estimates: StoredEstimate[] = [];
+  const links = new Map<string, ClusterResourceLink>();
+  const nodeResources = new Map<string, ResourceRecord>();
   for (const cluster of CLUSTERS) {
     const account = ACCOUNTS[cluster.account];
     const id = uuidFrom(`${account.id}|${account.name}`);
@@ -792,14 +883,12 @@ export function buildDemoData(options: { lastDay: string; days?: number; now: Da
       const network = round6(raw.network);
       const loadBalancer = round6(raw.loadBalancer);
       const management = round6(raw.management);
-      const idle = round6(Math.min(0.35, Math.max(0.1, raw.idleFraction)) * round6(cpu + ram + gpu));
+      const idleFraction = Math.min(0.35, Math.max(0.1, raw.idleFraction));
+      const idle = round6(idleFraction * round6(cpu + ram + gpu));
       const total = round6(
         breakdownTotal({ cpu, ram, gpu, nodeUnsplit, storage, network, loadBalancer, management, idle }),
       );
-      k8sBreakdowns.push({
-        cloudAccountId: account.id,
-        resourceId: id,
-        date: day,
+      const estimated = {
         cpu,
         ram,
         gpu,
@@ -810,6 +899,62 @@ export function buildDemoData(options: { lastDay: string; days?: number; now: Da
         management,
         idle,
         total,
+      };
+      const nodes = raw.nodes.map((n): NodeEstimate => ({
+        name: n.name,
+        providerId: n.providerId,
+        cpu: round6(n.cpu),
+        ram: round6(n.ram),
+        gpu: round6(n.gpu),
+        unsplit: 0,
+        idle: round6(idleFraction * (n.cpu + n.ram + n.gpu)),
+        hours: round6(n.hours),
+      }));
+      const lines: BilledLine[] = [];
+      for (const n of raw.nodes) {
+        if (!n.bill) continue;
+        const billAccount = ACCOUNTS[n.bill.account];
+        const resourceId = uuidFrom(`${billAccount.id}|${n.bill.cloudResourceId}`);
+        lines.push({
+          resourceId,
+          cloudResourceId: n.bill.cloudResourceId,
+          provider: billAccount.type,
+          accountRef: billAccount.accountRef,
+          date: day,
+          cost: n.bill.cost,
+        });
+        (perDayRows[i] as ExpenseRecord[]).push({
+          cloudAccountId: billAccount.id,
+          resourceId,
+          date: day,
+          cost: n.bill.cost,
+          sign: 1,
+        });
+        const seen = nodeResources.get(resourceId);
+        nodeResources.set(resourceId, {
+          id: resourceId,
+          organizationId: orgId,
+          cloudAccountId: billAccount.id,
+          cloudResourceId: n.bill.cloudResourceId,
+          name: `${account.name}-${n.name}`,
+          resourceType: billAccount.type === 'AWS' ? EC2.resourceType : GCE.resourceType,
+          region: account.region,
+          service: billAccount.type === 'AWS' ? EC2.service : GCE.service,
+          owner: account.owner,
+          tags: { ...cluster.tags, k8s_cluster: account.name },
+          firstSeen: seen?.firstSeen ?? day,
+          lastSeen: day,
+        });
+        links.set(resourceId, { resourceId, clusterId: account.id, kind: 'NODE', lastMatched: day });
+      }
+      const estimate = { breakdown: estimated, nodes, volumes: [] };
+      estimates.push({ clusterId: account.id, date: day, provisional: false, estimate });
+      const reconciled = reconcileDay(day, estimate, lines);
+      k8sBreakdowns.push({
+        cloudAccountId: account.id,
+        resourceId: id,
+        date: day,
+        ...reconciled.reconciled,
         provisional: false,
         sign: 1,
       });
@@ -817,11 +962,12 @@ export function buildDemoData(options: { lastDay: string; days?: number; now: Da
         cloudAccountId: account.id,
         resourceId: id,
         date: day,
-        cost: total,
+        cost: round6(reconciled.unbilled),
         sign: 1,
       });
     });
   }
+  resources.push(...nodeResources.values());
   for (const rows of perDayRows) expenses.push(...rows);
   k8sBreakdowns.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 
@@ -830,5 +976,14 @@ export function buildDemoData(options: { lastDay: string; days?: number; now: Da
     { cloudAccountId: ACCOUNTS.mlGke.id, at: new Date(options.now.getTime() - 2 * DAY_MS) },
   ];
 
-  return { organization: { ...DEMO_ORGANIZATION }, accounts, resources, expenses, k8sBreakdowns, heartbeats };
+  return {
+    organization: { ...DEMO_ORGANIZATION },
+    accounts,
+    resources,
+    expenses,
+    k8sBreakdowns,
+    estimates,
+    links: [...links.values()],
+    heartbeats,
+  };
 }

@@ -1,4 +1,9 @@
-import type { CloudAccountRepository, ExpenseWriter, OrganizationRepository } from '../domain/ports';
+import type {
+  CloudAccountRepository,
+  ExpenseWriter,
+  OrganizationRepository,
+  ReconciliationStore,
+} from '../domain/ports';
 import { addDays, formatDay } from '../domain/days';
 import type { TokenService } from '../services/token.service';
 import { buildDemoData } from './demo-data';
@@ -10,6 +15,7 @@ export class DemoSeedService {
     private readonly accounts: CloudAccountRepository,
     private readonly writer: ExpenseWriter,
     private readonly tokens: TokenService,
+    private readonly reconciliation: ReconciliationStore,
   ) {}
 
   /**
@@ -28,6 +34,8 @@ export class DemoSeedService {
       await this.writer.upsertResources(data.resources);
       await this.writer.insertExpenses(data.expenses);
       await this.writer.insertK8sBreakdown(data.k8sBreakdowns);
+      await this.reconciliation.saveEstimates(data.estimates);
+      await this.reconciliation.saveLinks(data.organization.id, data.links);
       for (const beat of data.heartbeats) await this.accounts.recordDataAt(beat.cloudAccountId, beat.at);
       await this.organizations.create({ ...data.organization, createdAt: now });
       rows = data.expenses.length;

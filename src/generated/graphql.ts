@@ -14,6 +14,11 @@ export type K8sClusterStatus =
   | 'NO_DATA'
   | 'STALE';
 
+/** A node (a cloud VM) or a persistent volume (a cloud disk) of a cluster. */
+export type K8sResourceKind =
+  | 'NODE'
+  | 'VOLUME';
+
 /** Where a cost comes from; a KUBERNETES account is one cluster; OTHER is any other FOCUS provider (Oracle, ...). */
 export type Provider =
   | 'AWS'
@@ -35,6 +40,13 @@ export type K8sClustersQueryVariables = Exact<{
 
 
 export type K8sClustersQuery = { k8sClusters: Array<{ id: string, name: string, provider: string, region: string, owner: string, status: K8sClusterStatus, lastDataAt: string | null, costs: { cpu: number, ram: number, gpu: number, storage: number, network: number | null, loadBalancer: number, management: number, idle: number, total: number }, dailyCosts: Array<{ date: string, provisional: boolean, costs: { total: number, idle: number } }> }> };
+
+export type K8sReconciliationQueryVariables = Exact<{
+  range: DateRangeInput;
+}>;
+
+
+export type K8sReconciliationQuery = { k8sClusters: Array<{ id: string, name: string, reconciliation: { estimated: number, billed: number, unbilled: number, reconciled: number, difference: number, resources: Array<{ kind: K8sResourceKind, providerId: string, estimated: number, billed: number | null, expense: { name: string, provider: Provider, cost: number } | null }> } }> };
 
 export type SpendByProviderQueryVariables = Exact<{
   range: DateRangeInput;

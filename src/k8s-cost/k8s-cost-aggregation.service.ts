@@ -198,7 +198,7 @@ export class K8sCostAggregationService implements BillReconciler {
       provisional: options.provisional,
       estimate: { breakdown, nodes, volumes },
     };
-    await this.deps.reconciliation.saveEstimate(estimate);
+    await this.deps.reconciliation.saveEstimates([estimate]);
     const lines = await this.deps.reconciliation.billedLines(
       account.organizationId,
       day,

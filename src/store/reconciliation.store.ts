@@ -13,16 +13,19 @@ import type { Db } from './db';
 export class ClickHouseReconciliationStore implements ReconciliationStore {
   constructor(private readonly db: Db) {}
 
-  async saveEstimate(e: StoredEstimate): Promise<void> {
-    await this.db.insert('k8s_cost_estimates', [
-      {
+  async saveEstimates(estimates: readonly StoredEstimate[]): Promise<void> {
+    if (!estimates.length) return;
+    const computedAt = toClickHouseTime(new Date());
+    await this.db.insert(
+      'k8s_cost_estimates',
+      estimates.map((e) => ({
         cloud_account_id: e.clusterId,
         date: `${e.date} 00:00:00`,
         provisional: e.provisional ? 1 : 0,
         estimate: JSON.stringify(e.estimate),
-        computed_at: toClickHouseTime(new Date()),
-      },
-    ]);
+        computed_at: computedAt,
+      })),
+    );
   }
 
   async estimates(

@@ -5,6 +5,7 @@ import { addDays, formatDay } from '../../src/domain/days';
 import type {
   DailyByServiceQuery,
   K8sClustersQuery,
+  K8sReconciliationQuery,
   SpendByProviderQuery,
   TopExpensesQuery,
 } from '../../src/generated/graphql';
@@ -41,10 +42,11 @@ describe('example operations on the demo data', () => {
     await core.dispose();
   });
 
-  it('has the four example operations', () => {
+  it('has the five example operations', () => {
     expect([...examples.keys()]).toEqual([
       'daily-by-service',
       'k8s-clusters',
+      'k8s-reconciliation',
       'spend-by-provider',
       'top-expenses',
     ]);
@@ -67,13 +69,24 @@ describe('example operations on the demo data', () => {
     expect(daily.expenseBreakdown.days[0]?.date).toBe(range.start);
   });
 
-  it('shows each cluster as a virtual resource whose cost is its breakdown total', async () => {
+  it('shows each cluster as a virtual resource carrying what no bill line does, beside its reconciled breakdown', async () => {
     const top = await run<TopExpensesQuery>('top-expenses', { range, first: 100 });
+    const { k8sClusters } = await run<K8sReconciliationQuery>('k8s-reconciliation');
     const clusters = top.expenses.edges.filter((edge) => edge.node.provider === 'KUBERNETES');
     expect(clusters.map((edge) => edge.node.name).sort()).toEqual(['ml-gke', 'prod-eks']);
     for (const { node } of clusters) {
       expect(node.resourceType).toBe('K8s Cluster');
-      expect(node.k8sCosts?.total).toBeCloseTo(node.cost, 6);
+      const rec = k8sClusters.find((c) => c.name === node.name)?.reconciliation;
+      // The row's cost is the unbilled part; its breakdown is the whole reconciled cluster.
+      expect(node.cost).toBeCloseTo(rec?.unbilled ?? -1, 4);
+      expect(node.k8sCosts?.total).toBeCloseTo(rec?.reconciled ?? -1, 6);
+      expect(rec?.billed).toBeGreaterThan(0);
+      expect((rec?.reconciled ?? 0) - (rec?.billed ?? 0)).toBeCloseTo(rec?.unbilled ?? -1, 6);
+      // The billed nodes are in the expense list as cloud rows (discounted: reconciled < estimated).
+      expect(rec?.difference).toBeGreaterThan(0);
+      const billedNodes = rec?.resources.filter((r) => r.billed !== null) ?? [];
+      expect(billedNodes.length).toBeGreaterThan(0);
+      expect(billedNodes.every((r) => r.expense && r.expense.provider !== 'KUBERNETES')).toBe(true);
     }
     expect(
       top.expenses.edges

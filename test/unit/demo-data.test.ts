@@ -91,7 +91,7 @@ describe('buildDemoData', () => {
     for (const id of ids) expect(id).toMatch(UUID);
     const cloudResources = data.resources.filter((r) => r.resourceType !== 'K8s Cluster');
     expect(cloudResources.length).toBeGreaterThanOrEqual(40);
-    expect(cloudResources.length).toBeLessThanOrEqual(80);
+    expect(cloudResources.length).toBeLessThanOrEqual(100);
   });
 
   it('covers all four cloud providers and both clusters', () => {
@@ -179,7 +179,13 @@ describe('buildDemoData', () => {
       expect(b.idle).toBeLessThanOrEqual(b.cpu + b.ram + b.gpu);
       expect(b.idle / (b.cpu + b.ram + b.gpu)).toBeGreaterThanOrEqual(0.1 - 1e-6);
       expect(b.idle / (b.cpu + b.ram + b.gpu)).toBeLessThanOrEqual(0.35 + 1e-6);
-      expect(expenseOf.get(key)?.cost).toBe(b.total);
+      // The cluster's expense is what no bill line carries: the reconciled total minus the
+      // billed nodes (rounded to the micro-dollar like every demo cost).
+      const nodes = data.links.filter((l) => l.clusterId === b.cloudAccountId).map((l) => l.resourceId);
+      const billed = nodes.reduce((sum, id) => sum + (expenseOf.get(`${id}|${b.date}`)?.cost ?? 0), 0);
+      expect(billed).toBeGreaterThan(0);
+      expect(expenseOf.get(key)?.cost).toBeCloseTo(b.total - billed, 5);
+      expect(data.estimates.some((e) => e.clusterId === b.cloudAccountId && e.date === b.date)).toBe(true);
     }
   });
 
@@ -198,6 +204,23 @@ describe('buildDemoData', () => {
     // ML GPU spend grows over the range.
     const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
     expect(avg(gpu.slice(-30))).toBeGreaterThan(1.5 * avg(gpu.slice(0, 30)));
+  });
+
+  it("reconciles: the clusters' billed nodes are in the AWS and GCP bills, at their discounted price", () => {
+    const eks = accountByName(data, 'prod-eks');
+    const day = range[range.length - 1] as string;
+    const estimate = data.estimates.find((e) => e.clusterId === eks.id && e.date === day);
+    const node = estimate?.estimate.nodes.find((n) => n.name === 'ip-10-0-1-11');
+    // 24 h of an m5.xlarge: list $0.192/h = $4.608, on the Savings Plan (35% off) $2.9952.
+    expect(node && Number((node.cpu + node.ram).toFixed(6))).toBe(
+      Number((24 * (4 * 0.0316 + 16 * 0.0041)).toFixed(6)),
+    );
+    const instance = node?.providerId.split('/').pop() as string;
+    const resource = data.resources.find((r) => r.cloudResourceId.endsWith(`instance/${instance}`));
+    expect(resource?.cloudAccountId).toBe(accountByName(data, 'aws-production').id);
+    const cost = data.expenses.find((e) => e.resourceId === resource?.id && e.date === day)?.cost;
+    expect(cost).toBe(2.9952);
+    expect(data.links.find((l) => l.resourceId === resource?.id)?.clusterId).toBe(eks.id);
   });
 
   it('reports prod-eks healthy now and ml-gke two days stale', () => {

@@ -24,7 +24,7 @@ export interface ClusterResourceLink {
 
 /** Where reconciliation keeps its inputs and finds the bills (ClickHouse implements it). */
 export interface ReconciliationStore {
-  saveEstimate(estimate: StoredEstimate): Promise<void>;
+  saveEstimates(estimates: readonly StoredEstimate[]): Promise<void>;
   /** The organization's stored estimates of these clusters (all of them when omitted) in [from, to]. */
   estimates(
     organizationId: string,
