@@ -6,9 +6,8 @@ import {
   remoteWriteVersion,
   RemoteWriteError,
   rewriteWriteRequest,
-  type RemoteWriteVersion,
-  type RewriteResult,
 } from '../../src/ingest/remote-write.codec';
+import type { RemoteWriteVersion, RewrittenWriteRequest } from '../../src/domain/ports/remote-write-codec';
 import {
   decodeRequestV2,
   decodeWriteRequestV1,
@@ -23,7 +22,7 @@ import {
 const TENANT = { tenantLabel: 'cloud_account_id', tenantValue: 'acct-42' };
 const MiB = 1024 * 1024;
 
-function rewrite(raw: Buffer, version: RemoteWriteVersion = '1.0'): RewriteResult {
+function rewrite(raw: Buffer, version: RemoteWriteVersion = '1.0'): RewrittenWriteRequest {
   return rewriteWriteRequest(version, raw, TENANT);
 }
 
@@ -54,7 +53,7 @@ function expectedSeries(series: TimeSeriesV1[]): TimeSeriesV1[] {
 }
 
 /** Input and output compared through protobufjs (both normalised the same way). */
-function expectRoundTrip(req: WriteRequestV1): RewriteResult {
+function expectRoundTrip(req: WriteRequestV1): RewrittenWriteRequest {
   const raw = encodeWriteRequestV1(req);
   const result = rewrite(raw);
   const input = decodeWriteRequestV1(raw);
@@ -753,7 +752,7 @@ describe('rewriteWriteRequest 1.0 property: 200 random valid requests round-trip
     const metadata = rnd() < 0.3 ? [{ type: 2, metricFamilyName: 'up', help: 'h' }] : [];
     const req: WriteRequestV1 = { timeseries, metadata };
     const raw = encodeWriteRequestV1(req);
-    let result: RewriteResult;
+    let result: RewrittenWriteRequest;
     try {
       result = expectRoundTrip(req);
     } catch (err) {

@@ -1,10 +1,6 @@
 import snappy from 'snappy';
-import {
-  decompressSnappy,
-  RemoteWriteError,
-  rewriteWriteRequest,
-  type RemoteWriteVersion,
-} from '../../src/ingest/remote-write.codec';
+import { decompressSnappy, RemoteWriteError, rewriteWriteRequest } from '../../src/ingest/remote-write.codec';
+import type { RemoteWriteVersion } from '../../src/domain/ports/remote-write-codec';
 import {
   decodeRequestV2,
   decodeWriteRequestV1,
