@@ -1,5 +1,5 @@
-import type { FocusCostColumn, FocusRowError, Provider } from '../domain/model';
-import type { StagedCharge, StagedResource } from '../domain/ports';
+import type { FocusCostColumn, FocusRowError } from '../domain/model';
+import type { StagedCharge } from '../domain/ports';
 import { badInput } from '../errors';
 import type { CsvRecord } from './csv-record.parser';
 import type { FocusColumns } from './focus-columns';
@@ -8,16 +8,17 @@ import { DAY_MS, dayToIso, splitByUtcDay } from './day-split';
 import { stableId } from './stable-id';
 import { ByteKeyMap } from './byte-key.map';
 import { SumsByKey } from './sums-by-key';
-
-/** A cloud account as the import derives it (created in the store only when the import commits). */
-export interface FocusAccount {
-  id: string;
-  type: Provider;
-  accountRef: string;
-  name: string;
-  /** Where in the import the row that named it is (see `FocusChargeAccumulator.position`). */
-  at: number;
-}
+import { chargeKey, chargeRows, MAX_DAY, MAX_PERIODS, MAX_RESOURCES, type BillingPeriod } from './charge-key';
+import {
+  NO_CATEGORY,
+  NO_NAME,
+  NO_REGION,
+  NO_TYPE,
+  type AccumulatorSummary,
+  type DimsAt,
+  type FocusAccount,
+  type SummaryResource,
+} from './focus-summary';
 
 interface AccountEntry extends FocusAccount {
   providerKey: string;
@@ -34,15 +35,6 @@ interface RowAccount {
   /** Billing period start day -> billing period index. */
   periods: Map<number, number>;
 }
-
-// Bits of `missing`: which dimensions a resource still lacks, to fill from a later row.
-const NO_NAME = 1;
-const NO_TYPE = 2;
-const NO_REGION = 4;
-const NO_CATEGORY = 8;
-
-/** Positions (see `position`) of the rows a resource's name, type, region and category came from. */
-type DimsAt = [name: number, type: number, region: number, category: number];
 
 /** Rows of a worker's block, or of a file, are numbered from here: 2^32 apart (exact below 2^53). */
 const POSITION_STRIDE = 2 ** 32;
@@ -75,105 +67,38 @@ interface ResourceEntry {
   missing: number;
 }
 
+/** The current row as `add` reads it, step by step. */
+class RowScratch {
+  hasSub = false;
+  // Byte ranges of ProviderName, BillingAccountId, SubAccountId and ResourceId.
+  ps = 0;
+  pe = 0;
+  bs = 0;
+  be = 0;
+  ss = 0;
+  se = 0;
+  rs = 0;
+  re = 0;
+  account: RowAccount | undefined = undefined;
+  category = 0;
+  cost = 0;
+  start = 0;
+  end = 0;
+  billingDay = 0;
+  firstDay = 0;
+  lastDay = 0;
+  attributed = false;
+  unattributedKey = '';
+  resource: ResourceEntry | undefined = undefined;
+  tags: { raw: Buffer; values: Record<string, string> } | null = null;
+  sameTags = false;
+}
+
 const USD = Buffer.from('USD');
 const CATEGORY_BYTES = CHARGE_CATEGORIES.map((name) => Buffer.from(name));
 /** The longest charge period split over days; a 3-year commitment is the longest FOCUS knows. */
 const MAX_PERIOD_MS = 1100 * DAY_MS;
 const TIMESTAMP_HINT = 'not a timestamp (YYYY-MM-DDTHH:mm:ssZ or YYYY-MM-DD HH:mm:ss, UTC)';
-
-// Charge totals are keyed by one number: ((resource * 2^16 + day) * 2^3 + category) * 2^10 +
-// billing period, which stays below 2^53 and so is exact. Numbers hash and compare far faster
-// than composite strings in the per-row Map update.
-const MAX_RESOURCES = 2 ** 24;
-const MAX_DAY = 2 ** 16;
-const MAX_PERIODS = 2 ** 10;
-
-/** The numeric key of a charge total (see above). */
-export function chargeKey(resource: number, day: number, category: number, period: number): number {
-  return ((resource * MAX_DAY + day) * 8 + category) * MAX_PERIODS + period;
-}
-
-/** The parts of a `chargeKey`. */
-export function splitChargeKey(key: number): {
-  resource: number;
-  day: number;
-  category: number;
-  period: number;
-} {
-  const period = key % MAX_PERIODS;
-  let rest = (key - period) / MAX_PERIODS;
-  const category = rest % 8;
-  rest = (rest - category) / 8;
-  const day = rest % MAX_DAY;
-  return { resource: (rest - day) / MAX_DAY, day, category, period };
-}
-
-/** A billing period of a billing account, as the import reports and stages it. */
-export interface BillingPeriod {
-  billingAccount: string;
-  start: string;
-}
-
-/** One string per billing period, to find it in a Map. */
-export function periodKey(p: BillingPeriod): string {
-  return `${p.billingAccount}\u0000${p.start}`;
-}
-
-/** Staging rows for charge totals whose keys index `resources` and `periods`. */
-export function chargeRows(
-  totals: SumsByKey,
-  resources: readonly { id: string; cloudAccountId: string }[],
-  periods: readonly BillingPeriod[],
-): StagedCharge[] {
-  const out: StagedCharge[] = [];
-  const dayText = new Map<number, string>();
-  totals.forEach((key, cost) => {
-    const { resource, day, category, period } = splitChargeKey(key);
-    let date = dayText.get(day);
-    if (date === undefined) {
-      date = dayToIso(day);
-      dayText.set(day, date);
-    }
-    const owner = resources[resource] as { id: string; cloudAccountId: string };
-    const billing = periods[period] as BillingPeriod;
-    out.push({
-      cloudAccountId: owner.cloudAccountId,
-      resourceId: owner.id,
-      date,
-      billingAccountRef: billing.billingAccount,
-      billingPeriodStart: billing.start,
-      chargeCategory: CHARGE_CATEGORIES[category] as string,
-      cost,
-    });
-  });
-  return out;
-}
-
-/**
- * A resource with what merging several readers' summaries needs: the dimensions it still lacks
- * (bits) and when its tags were charged (their raw text as latin1, so it compares like bytes).
- */
-export type SummaryResource = StagedResource & {
-  missing: number;
-  tagsAt: number;
-  tagsText: string;
-  at: number;
-  dimsAt: DimsAt;
-};
-
-/** Everything an accumulator learnt except its charge totals (those are taken as they come). */
-export interface AccumulatorSummary {
-  rowsRead: number;
-  rowsImported: number;
-  rowsRefused: number;
-  totalCost: number;
-  /** Day numbers (days since 1970-01-01); +Infinity / -Infinity when no row was taken. */
-  minDay: number;
-  maxDay: number;
-  accounts: FocusAccount[];
-  resources: SummaryResource[];
-  billingPeriods: BillingPeriod[];
-}
 
 export interface AccumulatorOptions {
   organizationId: string;
@@ -220,6 +145,8 @@ export class FocusChargeAccumulator {
   private readonly billingStarts = new TimestampReader();
   private minDay = Number.POSITIVE_INFINITY;
   private maxDay = Number.NEGATIVE_INFINITY;
+  /** What the readers of `add` found in the current row (one object, reused: no allocation per row). */
+  private readonly row = new RowScratch();
 
   constructor(private readonly options: AccumulatorOptions) {
     this.maxErrors = options.maxErrors ?? 100;
@@ -322,36 +249,54 @@ export class FocusChargeAccumulator {
     if (r.count !== c.count) {
       return this.refuse(r.line, null, `has ${r.count} fields; the header has ${c.count}`, null);
     }
-    const buf = r.buf;
-    const starts = r.starts;
-    const ends = r.ends;
+    // Validated whole before anything is kept: a refused row leaves no trace.
+    if (!this.readAccountRef(r, c) || !this.readCharge(r, c)) return;
+    this.findResource(r, c);
+    if (!this.readTags(r, c)) return;
+    const row = this.row;
+    if (row.lastDay >= MAX_DAY || row.billingDay >= MAX_DAY) {
+      return this.refuse(r.line, 'ChargePeriodEnd', 'later than the year 2148', r.text(c.ChargePeriodEnd));
+    }
+    this.keep(r, c);
+  }
 
-    // Account, from ProviderName + BillingAccountId (+ SubAccountId).
-    if (r.isNull(c.ProviderName)) return this.refuse(r.line, 'ProviderName', 'is empty', null);
-    if (r.isNull(c.BillingAccountId)) return this.refuse(r.line, 'BillingAccountId', 'is empty', null);
-    const hasSub = c.SubAccountId >= 0 && !r.isNull(c.SubAccountId);
-    const [ps, pe] = [starts[c.ProviderName] as number, ends[c.ProviderName] as number];
-    const [bs, be] = [starts[c.BillingAccountId] as number, ends[c.BillingAccountId] as number];
-    const [ss, se] = hasSub ? [starts[c.SubAccountId] as number, ends[c.SubAccountId] as number] : [0, 0];
-    let rowAccount = this.rowAccounts.get(buf, ps, pe, bs, be, ss, se);
+  /** ProviderName and BillingAccountId present; the row's account, if already known. */
+  private readAccountRef(r: CsvRecord, c: FocusColumns): boolean {
+    if (r.isNull(c.ProviderName)) return this.refused(r.line, 'ProviderName', 'is empty', null);
+    if (r.isNull(c.BillingAccountId)) return this.refused(r.line, 'BillingAccountId', 'is empty', null);
+    const row = this.row;
+    row.hasSub = c.SubAccountId >= 0 && !r.isNull(c.SubAccountId);
+    row.ps = r.starts[c.ProviderName] as number;
+    row.pe = r.ends[c.ProviderName] as number;
+    row.bs = r.starts[c.BillingAccountId] as number;
+    row.be = r.ends[c.BillingAccountId] as number;
+    row.ss = row.hasSub ? (r.starts[c.SubAccountId] as number) : 0;
+    row.se = row.hasSub ? (r.ends[c.SubAccountId] as number) : 0;
+    row.account = this.rowAccounts.get(r.buf, row.ps, row.pe, row.bs, row.be, row.ss, row.se);
+    return true;
+  }
 
+  /** Currency, charge category, cost, charge period and billing period of the row. */
+  private readCharge(r: CsvRecord, c: FocusColumns): boolean {
+    const { buf, starts, ends } = r;
+    const row = this.row;
     if (!r.equals(c.BillingCurrency, USD)) {
       const currency = r.isNull(c.BillingCurrency) ? '' : r.text(c.BillingCurrency);
       const reason = /^[A-Z]{3}$/.test(currency)
         ? `${currency} is not USD: this import keeps US dollars only and converts no currency`
         : 'not an ISO 4217 currency code';
-      return this.refuse(r.line, 'BillingCurrency', reason, currency);
+      return this.refused(r.line, 'BillingCurrency', reason, currency);
     }
 
-    let category = -1;
+    row.category = -1;
     for (let k = 0; k < CATEGORY_BYTES.length; k++) {
       if (r.equals(c.ChargeCategory, CATEGORY_BYTES[k] as Buffer)) {
-        category = k;
+        row.category = k;
         break;
       }
     }
-    if (category < 0) {
-      return this.refuse(
+    if (row.category < 0) {
+      return this.refused(
         r.line,
         'ChargeCategory',
         `not a FOCUS charge category (${CHARGE_CATEGORIES.join(', ')})`,
@@ -361,9 +306,9 @@ export class FocusChargeAccumulator {
 
     const costColumn = this.options.costColumn === 'BILLED' ? c.BilledCost : c.EffectiveCost;
     const costName = this.options.costColumn === 'BILLED' ? 'BilledCost' : 'EffectiveCost';
-    if (r.isNull(costColumn)) return this.refuse(r.line, costName, 'is empty', r.text(costColumn));
-    const cost = readDecimal(buf, starts[costColumn] as number, ends[costColumn] as number);
-    if (!Number.isFinite(cost)) return this.refuse(r.line, costName, 'not a number', r.text(costColumn));
+    if (r.isNull(costColumn)) return this.refused(r.line, costName, 'is empty', r.text(costColumn));
+    row.cost = readDecimal(buf, starts[costColumn] as number, ends[costColumn] as number);
+    if (!Number.isFinite(row.cost)) return this.refused(r.line, costName, 'not a number', r.text(costColumn));
 
     const start = this.chargeStarts.read(
       buf,
@@ -371,7 +316,7 @@ export class FocusChargeAccumulator {
       ends[c.ChargePeriodStart] as number,
     );
     if (Number.isNaN(start)) {
-      return this.refuse(r.line, 'ChargePeriodStart', TIMESTAMP_HINT, r.text(c.ChargePeriodStart));
+      return this.refused(r.line, 'ChargePeriodStart', TIMESTAMP_HINT, r.text(c.ChargePeriodStart));
     }
     const end = this.chargeEnds.read(
       buf,
@@ -379,12 +324,17 @@ export class FocusChargeAccumulator {
       ends[c.ChargePeriodEnd] as number,
     );
     if (Number.isNaN(end))
-      return this.refuse(r.line, 'ChargePeriodEnd', TIMESTAMP_HINT, r.text(c.ChargePeriodEnd));
+      return this.refused(r.line, 'ChargePeriodEnd', TIMESTAMP_HINT, r.text(c.ChargePeriodEnd));
     if (end < start) {
-      return this.refuse(r.line, 'ChargePeriodEnd', 'is before ChargePeriodStart', r.text(c.ChargePeriodEnd));
+      return this.refused(
+        r.line,
+        'ChargePeriodEnd',
+        'is before ChargePeriodStart',
+        r.text(c.ChargePeriodEnd),
+      );
     }
     if (end - start > MAX_PERIOD_MS) {
-      return this.refuse(
+      return this.refused(
         r.line,
         'ChargePeriodEnd',
         'the charge period is longer than 1100 days',
@@ -397,52 +347,66 @@ export class FocusChargeAccumulator {
       ends[c.BillingPeriodStart] as number,
     );
     if (Number.isNaN(billingStart)) {
-      return this.refuse(r.line, 'BillingPeriodStart', TIMESTAMP_HINT, r.text(c.BillingPeriodStart));
+      return this.refused(r.line, 'BillingPeriodStart', TIMESTAMP_HINT, r.text(c.BillingPeriodStart));
     }
-    const billingDay = Math.floor(billingStart / DAY_MS);
+    row.start = start;
+    row.end = end;
+    row.billingDay = Math.floor(billingStart / DAY_MS);
+    row.firstDay = Math.floor(start / DAY_MS);
+    row.lastDay = end > start ? Math.floor((end - 1) / DAY_MS) : row.firstDay;
+    return true;
+  }
 
-    // Resource: by ResourceId, or one "unattributed" resource per (account, service, region).
-    const attributed = c.ResourceId >= 0 && !r.isNull(c.ResourceId);
-    const [rs, re] = [starts[c.ResourceId] as number, ends[c.ResourceId] as number];
-    let unattributedKey = '';
-    let resource: ResourceEntry | undefined;
-    if (attributed) {
-      resource = rowAccount?.account.resources.get(buf, rs, re);
+  /** The row's resource, if known: by ResourceId, or one "unattributed" per (account, service, region). */
+  private findResource(r: CsvRecord, c: FocusColumns): void {
+    const row = this.row;
+    row.attributed = c.ResourceId >= 0 && !r.isNull(c.ResourceId);
+    row.rs = r.starts[c.ResourceId] as number;
+    row.re = r.ends[c.ResourceId] as number;
+    row.unattributedKey = '';
+    if (row.attributed) {
+      row.resource = row.account?.account.resources.get(r.buf, row.rs, row.re);
     } else {
-      unattributedKey = `${this.optionalText(r, c.ServiceName)}\u0000${this.optionalText(r, c.RegionId)}`;
-      resource = rowAccount?.account.unattributed.get(unattributedKey);
+      row.unattributedKey = `${this.optionalText(r, c.ServiceName)}\u0000${this.optionalText(r, c.RegionId)}`;
+      row.resource = row.account?.account.unattributed.get(row.unattributedKey);
     }
+  }
 
-    // Tags are parsed (and so checked) once per distinct text a resource shows.
-    let tags: { raw: Buffer; values: Record<string, string> } | null = null;
-    let sameTags = false;
-    if (c.Tags >= 0 && !r.isNull(c.Tags)) {
-      if (resource && sameBytes(resource.tagsRaw, r, c.Tags)) {
-        sameTags = true;
-      } else if (resource && sameBytes(resource.checkedRaw, r, c.Tags)) {
-        tags = { raw: resource.checkedRaw as Buffer, values: resource.checkedTags };
-      } else {
-        const text = r.text(c.Tags);
-        try {
-          tags = { raw: Buffer.from(buf.subarray(starts[c.Tags], ends[c.Tags])), values: parseTags(text) };
-        } catch (error) {
-          return this.refuse(r.line, 'Tags', (error as Error).message, text);
-        }
+  /** Tags are parsed (and so checked) once per distinct text a resource shows. */
+  private readTags(r: CsvRecord, c: FocusColumns): boolean {
+    const row = this.row;
+    const resource = row.resource;
+    row.tags = null;
+    row.sameTags = false;
+    if (c.Tags < 0 || r.isNull(c.Tags)) return true;
+    if (resource && sameBytes(resource.tagsRaw, r, c.Tags)) {
+      row.sameTags = true;
+    } else if (resource && sameBytes(resource.checkedRaw, r, c.Tags)) {
+      row.tags = { raw: resource.checkedRaw as Buffer, values: resource.checkedTags };
+    } else {
+      const text = r.text(c.Tags);
+      try {
+        row.tags = {
+          raw: Buffer.from(r.buf.subarray(r.starts[c.Tags], r.ends[c.Tags])),
+          values: parseTags(text),
+        };
+      } catch (error) {
+        return this.refused(r.line, 'Tags', (error as Error).message, text);
       }
     }
+    return true;
+  }
 
-    const firstDay = Math.floor(start / DAY_MS);
-    const lastDay = end > start ? Math.floor((end - 1) / DAY_MS) : firstDay;
-    if (lastDay >= MAX_DAY || billingDay >= MAX_DAY) {
-      return this.refuse(r.line, 'ChargePeriodEnd', 'later than the year 2148', r.text(c.ChargePeriodEnd));
-    }
-
-    // The row is good: from here on it is kept.
+  /** Keeps a valid row: its account, resource, tags, billing period and charge. */
+  private keep(r: CsvRecord, c: FocusColumns): void {
+    const row = this.row;
+    let rowAccount = row.account;
+    let resource = row.resource;
     if (!rowAccount) {
       if (this.rowAccounts.size >= 100_000) {
         throw badInput('file', 'more than 100000 distinct billing/sub account pairs in one import');
       }
-      const subAccountId = hasSub ? r.text(c.SubAccountId) : '';
+      const subAccountId = row.hasSub ? r.text(c.SubAccountId) : '';
       rowAccount = this.createRowAccount(
         r,
         c,
@@ -450,58 +414,25 @@ export class FocusChargeAccumulator {
         r.text(c.BillingAccountId),
         subAccountId,
       );
-      this.rowAccounts.set(buf, ps, pe, bs, be, ss, se, rowAccount);
-      resource = attributed
-        ? rowAccount.account.resources.get(buf, rs, re)
-        : rowAccount.account.unattributed.get(unattributedKey);
+      this.rowAccounts.set(r.buf, row.ps, row.pe, row.bs, row.be, row.ss, row.se, rowAccount);
+      resource = row.attributed
+        ? rowAccount.account.resources.get(r.buf, row.rs, row.re)
+        : rowAccount.account.unattributed.get(row.unattributedKey);
     }
     if (!resource) {
-      resource = this.createResource(r, c, rowAccount.account, attributed, unattributedKey);
+      resource = this.createResource(r, c, rowAccount.account, row.attributed, row.unattributedKey);
     } else if (resource.missing !== 0) {
-      this.fillMissing(r, c, resource, attributed);
+      this.fillMissing(r, c, resource, row.attributed);
     }
-    if (sameTags) {
-      if (start > resource.tagsAt) resource.tagsAt = start;
-    } else if (tags) {
-      // A resource's tags are those of its latest charge: the same whatever order rows come in,
-      // and whichever worker thread read them.
-      if (
-        resource.tagsRaw === null ||
-        start > resource.tagsAt ||
-        (start === resource.tagsAt && Buffer.compare(tags.raw, resource.tagsRaw) > 0)
-      ) {
-        if (resource.tagsRaw !== null) {
-          resource.checkedRaw = resource.tagsRaw;
-          resource.checkedTags = resource.tags;
-        }
-        resource.tagsRaw = tags.raw;
-        resource.tags = tags.values;
-        resource.tagsAt = start;
-      } else {
-        resource.checkedRaw = tags.raw;
-        resource.checkedTags = tags.values;
-      }
-    }
-    let period = rowAccount.periods.get(billingDay);
-    if (period === undefined) {
-      const key = `${rowAccount.billingAccountRef}\u0000${billingDay}`;
-      period = this.periodIndex.get(key);
-      if (period === undefined) {
-        period = this.periodList.length;
-        if (period >= MAX_PERIODS)
-          throw badInput('file', `more than ${MAX_PERIODS} billing periods in one import`);
-        this.periodList.push({ billingAccount: rowAccount.billingAccountRef, start: dayToIso(billingDay) });
-        this.periodIndex.set(key, period);
-      }
-      rowAccount.periods.set(billingDay, period);
-    }
-
+    this.applyTags(resource);
+    const period = this.periodOf(rowAccount, row.billingDay);
+    const { start, end, cost, category, firstDay, lastDay } = row;
     const index = resource.index;
     if (firstDay === lastDay) {
       this.charges.add(chargeKey(index, firstDay, category, period), cost);
     } else {
       splitByUtcDay(start, end, cost, (day, piece) => {
-        this.charges.add(chargeKey(index, day, category, period as number), piece);
+        this.charges.add(chargeKey(index, day, category, period), piece);
       });
     }
     if (firstDay < resource.firstDay) resource.firstDay = firstDay;
@@ -514,6 +445,58 @@ export class FocusChargeAccumulator {
     const t = this.totalCost + y;
     this.totalCompensation = t - this.totalCost - y;
     this.totalCost = t;
+  }
+
+  /**
+   * A resource's tags are those of its latest charge: the same whatever order rows come in, and
+   * whichever worker thread read them.
+   */
+  private applyTags(resource: ResourceEntry): void {
+    const { tags, sameTags, start } = this.row;
+    if (sameTags) {
+      if (start > resource.tagsAt) resource.tagsAt = start;
+      return;
+    }
+    if (!tags) return;
+    if (
+      resource.tagsRaw === null ||
+      start > resource.tagsAt ||
+      (start === resource.tagsAt && Buffer.compare(tags.raw, resource.tagsRaw) > 0)
+    ) {
+      if (resource.tagsRaw !== null) {
+        resource.checkedRaw = resource.tagsRaw;
+        resource.checkedTags = resource.tags;
+      }
+      resource.tagsRaw = tags.raw;
+      resource.tags = tags.values;
+      resource.tagsAt = start;
+    } else {
+      resource.checkedRaw = tags.raw;
+      resource.checkedTags = tags.values;
+    }
+  }
+
+  /** The index of the billing period starting on `billingDay` of the row's billing account. */
+  private periodOf(rowAccount: RowAccount, billingDay: number): number {
+    let period = rowAccount.periods.get(billingDay);
+    if (period !== undefined) return period;
+    const key = `${rowAccount.billingAccountRef}\u0000${billingDay}`;
+    period = this.periodIndex.get(key);
+    if (period === undefined) {
+      period = this.periodList.length;
+      if (period >= MAX_PERIODS)
+        throw badInput('file', `more than ${MAX_PERIODS} billing periods in one import`);
+      this.periodList.push({ billingAccount: rowAccount.billingAccountRef, start: dayToIso(billingDay) });
+      this.periodIndex.set(key, period);
+    }
+    rowAccount.periods.set(billingDay, period);
+    return period;
+  }
+
+  /** `refuse`, answering false: `return this.refused(...)` in the readers. */
+  private refused(line: number, column: string | null, reason: string, value: string | null): false {
+    this.refuse(line, column, reason, value);
+    return false;
   }
 
   /** Records a row that could not be read: the whole file is not refused for it. */
@@ -647,87 +630,6 @@ export class FocusChargeAccumulator {
       resource.missing &= ~NO_CATEGORY;
       resource.dimsAt[3] = this.position;
     }
-  }
-}
-
-/**
- * One summary out of several (worker threads reading blocks of the same files): counts add up,
- * resources with the same id keep the widest first/last seen and the tags of their latest
- * charge; every other dimension of a resource or an account comes from the row that comes first
- * in the import (by position), as in a one-thread read, whichever worker read it.
- */
-export function mergeSummaries(parts: readonly AccumulatorSummary[]): AccumulatorSummary {
-  const accounts = new Map<string, FocusAccount>();
-  const resources = new Map<string, SummaryResource>();
-  const periods = new Map<string, BillingPeriod>();
-  const merged: AccumulatorSummary = {
-    rowsRead: 0,
-    rowsImported: 0,
-    rowsRefused: 0,
-    totalCost: 0,
-    minDay: Number.POSITIVE_INFINITY,
-    maxDay: Number.NEGATIVE_INFINITY,
-    accounts: [],
-    resources: [],
-    billingPeriods: [],
-  };
-  for (const part of parts) {
-    merged.rowsRead += part.rowsRead;
-    merged.rowsImported += part.rowsImported;
-    merged.rowsRefused += part.rowsRefused;
-    merged.totalCost += part.totalCost;
-    merged.minDay = Math.min(merged.minDay, part.minDay);
-    merged.maxDay = Math.max(merged.maxDay, part.maxDay);
-    for (const account of part.accounts) {
-      const known = accounts.get(account.id);
-      if (!known || account.at < known.at) accounts.set(account.id, account);
-    }
-    for (const period of part.billingPeriods) periods.set(periodKey(period), period);
-    for (const resource of part.resources) {
-      const known = resources.get(resource.id);
-      if (!known) {
-        resources.set(resource.id, { ...resource, dimsAt: [...resource.dimsAt] });
-        continue;
-      }
-      mergeResource(known, resource);
-    }
-  }
-  merged.accounts = [...accounts.values()];
-  merged.resources = [...resources.values()];
-  merged.billingPeriods = [...periods.values()];
-  return merged;
-}
-
-/** The dimensions a later row may fill, in `DimsAt` order, with their `missing` bit. */
-const DIMENSIONS = [
-  [NO_NAME, 'name'],
-  [NO_TYPE, 'resourceType'],
-  [NO_REGION, 'region'],
-  [NO_CATEGORY, 'serviceCategory'],
-] as const;
-
-/** Folds `other` (the same resource, read by another worker) into `known`. */
-function mergeResource(known: SummaryResource, other: SummaryResource): void {
-  if (other.firstSeen < known.firstSeen) known.firstSeen = other.firstSeen;
-  if (other.lastSeen > known.lastSeen) known.lastSeen = other.lastSeen;
-  // The creating row gives the service, and the type while no row has named one.
-  if (other.at < known.at) {
-    known.at = other.at;
-    known.service = other.service;
-    if (known.missing & NO_TYPE && other.missing & NO_TYPE) known.resourceType = other.resourceType;
-  }
-  DIMENSIONS.forEach(([bit, field], k) => {
-    const at = other.dimsAt[k] as number;
-    if ((other.missing & bit) === 0 && ((known.missing & bit) !== 0 || at < (known.dimsAt[k] as number))) {
-      known[field] = other[field];
-      known.dimsAt[k] = at;
-    }
-  });
-  known.missing &= other.missing;
-  if (other.tagsAt > known.tagsAt || (other.tagsAt === known.tagsAt && other.tagsText > known.tagsText)) {
-    known.tags = other.tags;
-    known.tagsAt = other.tagsAt;
-    known.tagsText = other.tagsText;
   }
 }
 

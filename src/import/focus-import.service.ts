@@ -11,7 +11,8 @@ import type {
 import type { CloudAccount, FocusCostColumn, FocusImportReport, FocusRowError } from '../domain/model';
 import { badInput, notFound } from '../errors';
 import { addDays } from '../domain/days';
-import { FocusChargeAccumulator, type AccumulatorSummary } from './focus-charge.accumulator';
+import { FocusChargeAccumulator } from './focus-charge.accumulator';
+import type { AccumulatorSummary } from './focus-summary';
 import { readFocusFile } from './focus-file.reader';
 import { FocusParallelReader, MisalignedBlockError } from './focus-parallel.reader';
 import { dayToIso } from './day-split';

@@ -6,14 +6,8 @@ import type { FocusCostColumn, FocusRowError } from '../domain/model';
 import type { StagedCharge } from '../domain/ports';
 import { DomainError } from '../errors';
 import { CsvRecordParser } from './csv-record.parser';
-import {
-  chargeKey,
-  chargeRows,
-  mergeSummaries,
-  periodKey,
-  splitChargeKey,
-  type AccumulatorSummary,
-} from './focus-charge.accumulator';
+import { chargeKey, chargeRows, periodKey, splitChargeKey } from './charge-key';
+import { mergeSummaries, type AccumulatorSummary } from './focus-summary';
 import { SumsByKey } from './sums-by-key';
 import { resolveColumns, type FocusColumns } from './focus-columns';
 import type { FromParseWorker, ToParseWorker } from './focus-parse.worker';

@@ -3,7 +3,8 @@ import type { FocusCostColumn, FocusRowError } from '../domain/model';
 import type { StagedCharge } from '../domain/ports';
 import { DomainError } from '../errors';
 import { CsvRecordParser } from './csv-record.parser';
-import { FocusChargeAccumulator, type AccumulatorSummary } from './focus-charge.accumulator';
+import { FocusChargeAccumulator } from './focus-charge.accumulator';
+import type { AccumulatorSummary } from './focus-summary';
 import type { FocusColumns } from './focus-columns';
 
 /** What the import's main thread sends a parse worker. */

@@ -1,9 +1,6 @@
 import { CsvRecordParser } from '../../src/import/csv-record.parser';
-import {
-  FocusChargeAccumulator,
-  mergeSummaries,
-  type AccumulatorSummary,
-} from '../../src/import/focus-charge.accumulator';
+import { FocusChargeAccumulator } from '../../src/import/focus-charge.accumulator';
+import { mergeSummaries, type AccumulatorSummary } from '../../src/import/focus-summary';
 import { resolveColumns, type FocusColumns } from '../../src/import/focus-columns';
 
 const HEADER = [

@@ -1,5 +1,5 @@
 import { SumsByKey } from '../../src/import/sums-by-key';
-import { chargeKey, splitChargeKey } from '../../src/import/focus-charge.accumulator';
+import { chargeKey, splitChargeKey } from '../../src/import/charge-key';
 
 describe('SumsByKey', () => {
   it('adds values per key, in arrival order, for keys past 2^32', () => {
