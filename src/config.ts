@@ -77,6 +77,10 @@ const envSchema = z.object({
     .default(32 * MIB),
   INGEST_RATE_LIMIT_SAMPLES_PER_SECOND: z.coerce.number().min(0).default(0),
   INGEST_AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(3600).default(10),
+  /** When set, GET /metrics needs `Authorization: Bearer <this token>`. */
+  METRICS_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** `true`: /metrics labels the remote_write counters by cluster id (off: one series per status). */
+  METRICS_TENANT_LABELS: z.enum(['true', 'false']).default('false'),
 });
 
 /** The service's configuration, parsed once from the environment at start-up and frozen. */
@@ -118,6 +122,13 @@ export interface Config {
     readonly queryTimeoutMs: number;
     /** Queries one run has in flight against the backend at most (1: one after another). */
     readonly queryConcurrency: number;
+  };
+  /** The service's own /metrics. */
+  readonly selfMetrics: {
+    /** Absent: /metrics is open (as Prometheus exporters usually are). */
+    readonly authToken?: string;
+    /** Label the remote_write counters by cluster id (one series per cluster). */
+    readonly tenantLabels: boolean;
   };
   /** Integration step of the daily cluster costs: each step charges step/3600 hours. */
   readonly k8sIntegrationStepSeconds: number;
@@ -201,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queryTimeoutMs: e.METRICS_QUERY_TIMEOUT_MS,
       queryConcurrency: e.METRICS_QUERY_CONCURRENCY,
     },
+    selfMetrics: { authToken: e.METRICS_AUTH_TOKEN, tenantLabels: e.METRICS_TENANT_LABELS === 'true' },
     k8sIntegrationStepSeconds: e.K8S_INTEGRATION_STEP_SECONDS,
     aggregation: {
       cron: e.K8S_AGGREGATION_CRON,

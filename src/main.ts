@@ -158,6 +158,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
       k8sCostAggregation,
     ),
     reconciliation: new K8sReconciliationService(reconciliationStore),
+    apiTokens: tokens,
   };
   const demo = new DemoSeedService(
     organizationRepository,
@@ -267,7 +268,7 @@ export async function startServer(
   },
 ): Promise<RunningServer> {
   const servesApi = options.role === 'all' || options.role === 'api';
-  const metrics = new IngestMetrics();
+  const metrics = new IngestMetrics({ tenantLabels: core.config.selfMetrics.tenantLabels });
   let graphql: GraphQLHandler | undefined;
   let remoteWrite: RemoteWriteHandler | undefined;
   let writer: MetricsWriter | undefined;
@@ -319,6 +320,7 @@ export async function startServer(
     graphiqlHeaders: options.graphiqlHeaders,
     remoteWrite,
     metrics,
+    metricsAuthToken: core.config.selfMetrics.authToken,
     readiness: [
       async () => ({ name: 'clickhouse', ok: await core.db.ping() }),
       // Every role uses Redis: api queues runs, worker and scheduler process them.

@@ -121,6 +121,19 @@ function buildProgram(): Command {
       print({ organizationId: options.org, tokenId: result.id, token: result.token }, Boolean(options.json));
     });
 
+  token
+    .command('revoke')
+    .description(
+      "Revoke one of an organization's API tokens: refused at once by new processes, by running servers within their token cache time (30 s).",
+    )
+    .argument('<tokenId>', 'the token id printed when it was issued')
+    .requiredOption('--org <id>', 'the organization the token belongs to')
+    .option('--json', 'print JSON')
+    .action(async (tokenId: string, options: { org: string; json?: boolean }) => {
+      await withCore(undefined, (core) => core.tokens.revoke(options.org, tokenId));
+      print({ organizationId: options.org, tokenId, revoked: true }, Boolean(options.json));
+    });
+
   const cluster = program.command('cluster').description('Kubernetes clusters sending remote_write.');
   const printRegistration = (result: ClusterRegistration, json: boolean) => {
     const fields = {

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { Logger } from '../logger';
 import { addDays, formatDay } from '../domain/days';
@@ -24,6 +25,8 @@ export interface HttpServerOptions {
   remoteWrite?: RemoteWriteHandler;
   /** Served at /metrics in Prometheus text format. */
   metrics: IngestMetrics;
+  /** When set, /metrics answers only requests bearing this token (METRICS_AUTH_TOKEN). */
+  metricsAuthToken?: string;
   readiness: ReadinessCheck[];
 }
 
@@ -88,6 +91,12 @@ async function route(
     return;
   }
   if (url.pathname === '/metrics' && (method === 'GET' || method === 'HEAD')) {
+    if (options.metricsAuthToken && !bearerMatches(req.headers.authorization, options.metricsAuthToken)) {
+      res
+        .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="metrics"' })
+        .end(method === 'HEAD' ? undefined : 'Authorization: Bearer <METRICS_AUTH_TOKEN> is required\n');
+      return;
+    }
     const { contentType, body } = await options.metrics.render();
     res.writeHead(200, { 'content-type': contentType }).end(method === 'HEAD' ? undefined : body);
     return;
@@ -129,4 +138,14 @@ function graphiqlPage(options: HttpServerOptions): string {
     defaultHeaders: options.graphiqlHeaders ?? { Authorization: 'Bearer <your API token>' },
     examples: (options.examples ?? []).map((example) => ({ ...example, variables: { range } })),
   });
+}
+
+/** Whether an Authorization header carries `Bearer <expected>`, compared in constant time. */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!match) return false;
+  const given = createHash('sha256')
+    .update(match[1] as string)
+    .digest();
+  return timingSafeEqual(given, createHash('sha256').update(expected).digest());
 }

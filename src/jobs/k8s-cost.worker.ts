@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from '../logger';
-import type { DayAggregator } from '../domain/ports';
+import { MetricsError, type DayAggregator } from '../domain/ports';
 import { isRetryable } from '../errors';
 import { ClusterDayLock } from './cluster-day.lock';
 import {
@@ -65,8 +65,17 @@ export class K8sCostWorker {
     this.worker.on('failed', (job, error) => {
       if (!job) return;
       const retrying = !(error instanceof UnrecoverableError) && job.attemptsMade < (job.opts.attempts ?? 1);
+      // The run's error (what clients see) names no URL or PromQL; the log keeps both.
+      const metrics = error instanceof MetricsError ? { query: error.query, detail: error.detail } : {};
       logger.warn(
-        { run: job.id, cluster: job.data.clusterId, day: job.data.day, attempts: job.attemptsMade, retrying },
+        {
+          run: job.id,
+          cluster: job.data.clusterId,
+          day: job.data.day,
+          attempts: job.attemptsMade,
+          retrying,
+          ...metrics,
+        },
         `aggregation run failed: ${error.message.slice(0, 500)}`,
       );
     });

@@ -80,10 +80,8 @@ export class PrometheusHttpMetricsSource implements TenantMetricsSource {
       const name = (error as { name?: unknown } | null)?.name;
       const timedOut = name === 'TimeoutError' || name === 'AbortError';
       throw new MetricsBackendUnavailableError(
-        timedOut
-          ? `metrics backend did not answer within ${timeoutMs} ms`
-          : `metrics backend unreachable at ${this.endpoint}: ${describe(error)}`,
-        details,
+        timedOut ? `metrics backend did not answer within ${timeoutMs} ms` : 'metrics backend unreachable',
+        { ...details, detail: `${this.endpoint}: ${describe(error)}` },
         { cause: error },
       );
     }
@@ -93,18 +91,20 @@ export class PrometheusHttpMetricsSource implements TenantMetricsSource {
       : text.trim().slice(0, MAX_REASON);
     const status = response.status;
     if (status >= 500 || status === 429 || status === 408) {
-      const error = new MetricsBackendUnavailableError(`metrics backend answered ${status} (${reason})`, {
+      const error = new MetricsBackendUnavailableError(`metrics backend answered ${status}`, {
         ...details,
         status,
+        detail: reason,
       });
       const retryAfter = Number(response.headers.get('retry-after'));
       if (Number.isFinite(retryAfter) && retryAfter > 0) error.retryAfterSeconds = retryAfter;
       throw error;
     }
     if (!response.ok || body?.status !== 'success') {
-      throw new MetricsQueryError(`metrics backend refused the query: ${status} (${reason})`, {
+      throw new MetricsQueryError(`metrics backend refused the query (${status})`, {
         ...details,
         status,
+        detail: reason,
       });
     }
     const data = body.data;

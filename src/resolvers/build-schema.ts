@@ -10,6 +10,7 @@ import { AggregationRunResolver } from './aggregation-run.resolver';
 import { FocusImportResolver } from './focus-import.resolver';
 import { K8sReconciliationResolver } from './k8s-reconciliation.resolver';
 import { K8sReconciledResourceResolver } from './k8s-reconciled-resource.resolver';
+import { ApiTokenResolver } from './api-token.resolver';
 import type { Services } from './services';
 
 /** Every resolver class of the API, in the order they appear in the schema. */
@@ -23,6 +24,7 @@ export const RESOLVERS = [
   FocusImportResolver,
   K8sReconciliationResolver,
   K8sReconciledResourceResolver,
+  ApiTokenResolver,
 ] as const;
 
 /**
@@ -42,6 +44,7 @@ export async function buildGraphQLSchema(services?: Services): Promise<GraphQLSc
         [FocusImportResolver, new FocusImportResolver(services.focusImport)],
         [K8sReconciliationResolver, new K8sReconciliationResolver(services.reconciliation)],
         [K8sReconciledResourceResolver, new K8sReconciledResourceResolver()],
+        [ApiTokenResolver, new ApiTokenResolver(services.apiTokens)],
       ])
     : new Map<unknown, unknown>();
   const container: ContainerType = {

@@ -5,6 +5,7 @@ import type { ClusterRegistrationService } from '../services/cluster-registratio
 import type { AggregationRunService } from '../services/aggregation-run.service';
 import type { FocusImportService } from '../import/focus-import.service';
 import type { K8sReconciliationService } from '../services/k8s-reconciliation.service';
+import type { TokenService } from '../services/token.service';
 
 /** The services resolvers call; built once in the composition root. */
 export interface Services {
@@ -18,4 +19,6 @@ export interface Services {
   focusImport: FocusImportService;
   /** Cluster costs matched to the bills (estimate vs bill), and billed resources' clusters. */
   reconciliation: K8sReconciliationService;
+  /** API tokens: revocation by their own organization. */
+  apiTokens: TokenService;
 }

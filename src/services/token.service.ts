@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ApiTokenRepository } from '../domain/ports';
-import { DomainError } from '../errors';
+import { DomainError, notFound } from '../errors';
 import { hashSecret } from '../domain/tenancy';
 import { TtlCache } from '../domain/ttl-cache';
 
@@ -32,6 +32,17 @@ export class TokenService {
     const id = randomUUID();
     await this.tokens.create(hashSecret(token), { id, organizationId, name, revoked: false });
     return { id, token };
+  }
+
+  /**
+   * Revokes one of the organization's tokens. This process stops accepting it at once; other
+   * processes within their token cache time (`cacheTtlMs`). NOT_FOUND for an unknown id, and
+   * for another organization's: a token is only ever revoked by its own organization.
+   */
+  async revoke(organizationId: string, id: string): Promise<void> {
+    const hash = await this.tokens.revoke(organizationId, id);
+    if (hash === null) throw notFound('API token', id);
+    this.cache.delete(hash);
   }
 
   /** Resolves an `Authorization` header value to a Viewer, or throws UNAUTHENTICATED. */

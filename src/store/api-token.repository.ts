@@ -1,6 +1,7 @@
 import type { ApiTokenRepository, StoredToken } from '../domain/ports';
 import { toClickHouseTime } from '../domain/days';
 import type { Db } from './db';
+import { ownedBy } from './tenant-scope.sql';
 
 /** API tokens by their SHA-256 (hex); the token itself is never stored. */
 export class ClickHouseApiTokenRepository implements ApiTokenRepository {
@@ -19,6 +20,29 @@ export class ClickHouseApiTokenRepository implements ApiTokenRepository {
         updated_at: now,
       },
     ]);
+  }
+
+  async revoke(organizationId: string, id: string): Promise<string | null> {
+    const rows = await this.db.query<{ token_hash: string; name: string; created_at: string }>(
+      `SELECT token_hash, name, toString(created_at) AS created_at FROM {db:Identifier}.api_tokens FINAL
+       WHERE ${ownedBy()} AND id = {id:String}`,
+      { org: organizationId, id },
+    );
+    const row = rows[0];
+    if (!row) return null;
+    // A newer version of the same row (ReplacingMergeTree by token_hash, newest updated_at wins).
+    await this.db.insert('api_tokens', [
+      {
+        token_hash: row.token_hash,
+        id,
+        organization_id: organizationId,
+        name: row.name,
+        revoked: 1,
+        created_at: row.created_at,
+        updated_at: toClickHouseTime(new Date()),
+      },
+    ]);
+    return row.token_hash;
   }
 
   async findByHash(tokenHash: string): Promise<StoredToken | null> {

@@ -52,6 +52,19 @@ describe('cloudtuner CLI', () => {
     expect(refused.stderr).toContain('organization "no-such-org" not found');
   });
 
+  it('token revoke ID --org ORG revokes it for a new process; another organization cannot', () => {
+    const issued = JSON.parse(run('token', 'create', '--org', organizationId, '--json').stdout);
+    const other = JSON.parse(run('org', 'create', '--name', 'Other Corp', '--json').stdout);
+    const refused = run('token', 'revoke', issued.tokenId, '--org', other.organizationId, '--json');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain(`API token "${issued.tokenId}" not found`);
+
+    const result = run('token', 'revoke', issued.tokenId, '--org', organizationId, '--json');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ organizationId, tokenId: issued.tokenId, revoked: true });
+  });
+
   it('cluster register --json prints the cluster id, its secret (once) and a remote_write block', () => {
     // An organization of its own, so the first one's accounts stay empty for the serve test.
     const clusterOrg = JSON.parse(

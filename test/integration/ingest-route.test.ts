@@ -47,6 +47,7 @@ describe('remote_write route: auth, tenant, spec status codes, over a real Prome
       INGEST_MAX_BODY_BYTES: String(64 * 1024),
       INGEST_MAX_DECODED_BYTES: String(1024 * 1024),
       PUBLIC_URL: 'https://costs.example.test',
+      METRICS_TENANT_LABELS: 'true',
     });
     server = await startServer(core, { role: 'api' });
     const created = await core.organizations.create('Acme');
@@ -423,7 +424,7 @@ describe('remote_write route: auth, tenant, spec status codes, over a real Prome
     });
   });
 
-  it('exposes per-cluster counters at /metrics', async () => {
+  it('exposes per-cluster counters at /metrics when asked for (METRICS_TENANT_LABELS=true)', async () => {
     const response = await fetch(`${server.url}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
@@ -446,5 +447,35 @@ describe('remote_write route: auth, tenant, spec status codes, over a real Prome
     expect(value(`cloudtuner_remote_write_received_bytes_total{tenant="${id}"} `)).toBeGreaterThan(0);
     expect(value('cloudtuner_remote_write_request_duration_seconds_count ')).toBeGreaterThan(10);
     expect(text).toContain('process_cpu_seconds_total');
+  });
+
+  it('by default names no tenant at /metrics, and METRICS_AUTH_TOKEN closes it to others', async () => {
+    const secret = 'metrics-scrape-token-0123456789';
+    const guarded = await startServer(
+      withConfig(core, () => ({ selfMetrics: { authToken: secret, tenantLabels: false } })),
+      { role: 'api' },
+    );
+    try {
+      // One accepted request through this server, so its counters have something to say.
+      const write = await fetch(writeUrl(guarded), { method: 'POST', headers: auth(), body: freshBody() });
+      expect(write.status).toBe(204);
+      const open = await fetch(`${guarded.url}/metrics`);
+      expect(open.status).toBe(401);
+      expect(await open.text()).not.toContain('cloudtuner_');
+      const wrong = await fetch(`${guarded.url}/metrics`, {
+        headers: { authorization: 'Bearer not-the-token' },
+      });
+      expect(wrong.status).toBe(401);
+      const scraped = await fetch(`${guarded.url}/metrics`, {
+        headers: { authorization: `Bearer ${secret}` },
+      });
+      expect(scraped.status).toBe(200);
+      const text = await scraped.text();
+      expect(text).toContain('cloudtuner_remote_write_requests_total{status="204"} 1');
+      expect(text).not.toContain('tenant=');
+      expect(text).not.toContain(cluster.cluster.id);
+    } finally {
+      await guarded.stop();
+    }
   });
 });

@@ -151,7 +151,9 @@ describe('PrometheusHttpMetricsSource', () => {
         );
       expect(error).toBeInstanceOf(type);
       expect(error).toMatchObject({ retryable, query: QUERY, tenant: 'cluster-a' });
-      expect((error as Error).message).toContain(QUERY);
+      // The query stays on the error (for the log); the message a client may see omits it.
+      expect((error as Error).message).not.toContain(QUERY);
+      expect((error as Error).message).not.toContain(backend.url);
       if (status === 429) expect(error).toMatchObject({ retryAfterSeconds: 7 });
     } finally {
       await backend.close();
@@ -169,7 +171,8 @@ describe('PrometheusHttpMetricsSource', () => {
           (e: unknown) => e,
         );
       expect(error).toBeInstanceOf(MetricsBackendUnavailableError);
-      expect((error as Error).message).toMatch(/did not answer within 200 ms.*sum\(up/);
+      expect((error as Error).message).toBe('metrics backend did not answer within 200 ms');
+      expect(error).toMatchObject({ query: QUERY });
     } finally {
       await backend.close();
     }
@@ -186,7 +189,9 @@ describe('PrometheusHttpMetricsSource', () => {
       );
     expect(error).toBeInstanceOf(MetricsBackendUnavailableError);
     expect(error).toMatchObject({ retryable: true });
-    expect((error as Error).message).toMatch(/unreachable/);
+    // What a client may see names no URL; the log gets it from `detail`.
+    expect((error as Error).message).toBe('metrics backend unreachable');
+    expect((error as MetricsError).detail).toContain(`127.0.0.1:${port}`);
   });
 
   it('against a real Prometheus: answers a vector, refuses bad PromQL as a MetricsQueryError (400)', async () => {
@@ -200,7 +205,8 @@ describe('PrometheusHttpMetricsSource', () => {
       );
       expect(error).toBeInstanceOf(MetricsQueryError);
       expect(error).toMatchObject({ status: 400, retryable: false, query: 'sum(' });
-      expect((error as Error).message).toMatch(/bad_data/);
+      expect((error as Error).message).toBe('metrics backend refused the query (400)');
+      expect((error as MetricsError).detail).toMatch(/bad_data/);
     } finally {
       await prometheus.dispose();
     }

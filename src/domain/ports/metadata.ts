@@ -50,6 +50,11 @@ export interface ApiTokenRepository {
   create(tokenHash: string, token: StoredToken): Promise<void>;
   /** Global on purpose: the caller is not authenticated yet; the hash is what proves who it is. */
   findByHash(tokenHash: string): Promise<StoredToken | null>;
+  /**
+   * Marks the organization's token `id` revoked; returns its hash (to evict caches), or null
+   * when the organization has no such token (another organization's id is simply not found).
+   */
+  revoke(organizationId: string, id: string): Promise<string | null>;
 }
 
 /** A cluster's remote-write credential as stored, with the state of the account it opens. */

@@ -34,16 +34,23 @@ export abstract class MetricsError extends Error {
   readonly tenant: string;
   /** The backend's HTTP status, when it answered. */
   readonly status?: number;
+  /** What the backend said, or where it could not be reached: for the operators' log only. */
+  readonly detail?: string;
 
+  /**
+   * `message` is what a client may see (AggregationRun.error): it names no URL, PromQL or backend
+   * text, which may quote either. The query, tenant and `detail` stay on the error for the log.
+   */
   constructor(
     message: string,
-    details: { query: string; tenant: string; status?: number },
+    details: { query: string; tenant: string; status?: number; detail?: string },
     options?: { cause?: unknown },
   ) {
-    super(`${message} (tenant ${JSON.stringify(details.tenant)}, query: ${details.query})`, options);
+    super(message, options);
     this.query = details.query;
     this.tenant = details.tenant;
     this.status = details.status;
+    this.detail = details.detail;
   }
 }
 
