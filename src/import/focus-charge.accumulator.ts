@@ -94,6 +94,15 @@ class RowScratch {
   sameTags = false;
 }
 
+/**
+ * The largest cost one row may carry: $1e15, beyond any real bill line (a year of the largest
+ * cloud contracts is under $1e11). Bounded per row, sums cannot overflow what ClickHouse adds
+ * them in (Decimal128(10): +/-1.7e28, i.e. ten trillion rows at the bound), and a 1e27 typo is
+ * refused with its line and column instead of failing the whole import.
+ */
+const MAX_ROW_COST = 1e15;
+const MAX_ROW_COST_TEXT = '1e15';
+
 const USD = Buffer.from('USD');
 const CATEGORY_BYTES = CHARGE_CATEGORIES.map((name) => Buffer.from(name));
 /** The longest charge period split over days; a 3-year commitment is the longest FOCUS knows. */
@@ -309,6 +318,14 @@ export class FocusChargeAccumulator {
     if (r.isNull(costColumn)) return this.refused(r.line, costName, 'is empty', r.text(costColumn));
     row.cost = readDecimal(buf, starts[costColumn] as number, ends[costColumn] as number);
     if (!Number.isFinite(row.cost)) return this.refused(r.line, costName, 'not a number', r.text(costColumn));
+    if (Math.abs(row.cost) > MAX_ROW_COST) {
+      return this.refused(
+        r.line,
+        costName,
+        `beyond +/-${MAX_ROW_COST_TEXT} US dollars for one row`,
+        r.text(costColumn),
+      );
+    }
 
     const start = this.chargeStarts.read(
       buf,

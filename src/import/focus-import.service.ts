@@ -62,11 +62,12 @@ export const DEFAULT_FOCUS_IMPORT_LIMITS: FocusImportLimits = {
  * import). The files are streamed and validated row by row; per-(resource, day, billing period,
  * charge category) totals are staged, and only once every file has been read does the commit
  * compare them with what is stored and write the differences as -1/+1 pairs. An import that
- * fails on the way leaves the stored costs as they were. Imports run one at a time per process:
+ * fails on the way leaves the stored costs as they were. Imports run one at a time per organization:
  * two concurrent commits of the same billing period would each correct the same old rows.
  */
 export class FocusImportService {
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The tail of each organization's import queue: one organization never waits for another's. */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly organizations: OrganizationRepository,
@@ -85,7 +86,7 @@ export class FocusImportService {
     files: readonly string[],
     options: FocusImportOptions = {},
   ): Promise<FocusImportReport> {
-    return this.serialized(() =>
+    return this.serialized(organizationId, () =>
       this.run(
         organizationId,
         files.map((file) => ({ path: file, displayName: file })),
@@ -104,7 +105,7 @@ export class FocusImportService {
     costColumn: FocusCostColumn = 'EFFECTIVE',
   ): Promise<FocusImportReport> {
     const resolved = await this.resolveImportPath(relativePath);
-    return this.serialized(() => this.run(organizationId, [resolved], { costColumn }));
+    return this.serialized(organizationId, () => this.run(organizationId, [resolved], { costColumn }));
   }
 
   private async resolveImportPath(given: string): Promise<{ path: string; displayName: string }> {
@@ -127,12 +128,26 @@ export class FocusImportService {
     }
     // A symbolic link inside the folder may point anywhere: the target must be inside too.
     if (!isInside(root, real)) throw outside();
+    // Checked without opening it: opening a FIFO blocks until someone writes to it.
+    const stat = await fs.promises.stat(real);
+    if (!stat.isFile())
+      throw badInput(argument, 'must name a regular file (not a folder, FIFO, socket or device)');
     return { path: real, displayName: path.relative(root, real) };
   }
 
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => undefined);
+  /**
+   * Runs one organization's imports one at a time (two concurrent commits of its billing periods
+   * would each correct the same old rows); different organizations' imports never share rows and
+   * run side by side.
+   */
+  private serialized<T>(organizationId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(organizationId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.catch(() => undefined);
+    this.queues.set(organizationId, tail);
+    void tail.then(() => {
+      if (this.queues.get(organizationId) === tail) this.queues.delete(organizationId);
+    });
     return next;
   }
 
@@ -145,9 +160,16 @@ export class FocusImportService {
     const costColumn = options.costColumn ?? 'EFFECTIVE';
     if (files.length === 0) throw badInput('files', 'name at least one file');
     if (!(await this.organizations.get(organizationId))) throw notFound('organization', organizationId);
-    const sizes = await Promise.all(
-      files.map(async (file) => (await fs.promises.stat(file.path).catch(() => null))?.size ?? 0),
-    );
+    const stats = await Promise.all(files.map((file) => fs.promises.stat(file.path).catch(() => null)));
+    // Before anything opens them: opening a FIFO would block until someone writes to it.
+    stats.forEach((stat, i) => {
+      if (stat && !stat.isFile())
+        throw badInput(
+          'files',
+          `${files[i]?.displayName} is not a regular file (a folder, FIFO, socket or device)`,
+        );
+    });
+    const sizes = stats.map((stat) => stat?.size ?? 0);
     const totalBytes = sizes.reduce((a, b) => a + b, 0);
     const context = { organizationId, costColumn, files, sizes, onProgress: options.onProgress };
     let staging = await this.store.openStaging();

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { createTestCore } from '../support/test-core';
 import { createGraphQL, dataOf, errorOf, Fixtures, type RunGraphQL } from '../support/fixtures';
 import { DomainError } from '../../src/errors';
 import type { FocusImportReport } from '../../src/domain/model';
+import type { FocusImportStore, FocusStaging } from '../../src/domain/ports';
 import { FocusImportService, DEFAULT_FOCUS_IMPORT_LIMITS } from '../../src/import/focus-import.service';
 import { ClickHouseFocusImportStore } from '../../src/store/focus-import.store';
 import { ClickHouseOrganizationRepository } from '../../src/store/organization.repository';
@@ -401,6 +403,29 @@ describe('FOCUS import', () => {
     expect(list.totalCost).toBeCloseTo(all + 150, 9);
   });
 
+  it('refuses a cost beyond $1e15 on its row (line and column), never failing the import or its sums', async () => {
+    const org = await fixtures.organization('Huge Co');
+    const rows = sampleRows.slice(0, 4).map((row) => ({ ...row, Tags: 'NULL' }));
+    (rows[0] as Row).EffectiveCost = '1e27';
+    (rows[1] as Row).EffectiveCost = '-9e25';
+    (rows[2] as Row).EffectiveCost = '1000000000000000'; // exactly the bound: kept
+    (rows[3] as Row).EffectiveCost = '2.5';
+    const file = write('huge.csv', toCsv(rows, columns));
+    const report = await importFiles(org, [file]);
+    expect(report).toMatchObject({ rowsRead: 4, rowsImported: 2, rowsRefused: 2 });
+    expect(report.errors.map(({ line, column, reason, value }) => ({ line, column, reason, value }))).toEqual(
+      [
+        { line: 2, column: 'EffectiveCost', reason: 'beyond +/-1e15 US dollars for one row', value: '1e27' },
+        { line: 3, column: 'EffectiveCost', reason: 'beyond +/-1e15 US dollars for one row', value: '-9e25' },
+      ],
+    );
+    // Imported three times over: the stored total stays the two kept rows, exact.
+    await importFiles(org, [file]);
+    await importFiles(org, [file]);
+    const got = await breakdown(org);
+    expect(got.total).toBe(1e15 + 2.5);
+  });
+
   it('refuses broken rows with line, column and reason, and imports the others', async () => {
     const org = await fixtures.organization('Broken Co');
     const rows = sampleRows.slice(0, 8).map((row) => ({ ...row }));
@@ -723,6 +748,61 @@ describe('FOCUS import', () => {
         message: 'input.path: no such file in the import folder',
       });
       expect(await count('expenses', org)).toBe(0);
+    });
+
+    it('refuses a FIFO (or a folder) without opening it: nothing blocks, another import goes on', async () => {
+      const org = await fixtures.organization('Fifo Co');
+      execFileSync('mkfifo', [path.join(importDir, 'fifo.csv')]);
+      fs.mkdirSync(path.join(importDir, 'a-folder.csv'));
+      for (const given of ['fifo.csv', 'a-folder.csv']) {
+        const error = errorOf(await run(org, MUTATION, { input: { path: given } }));
+        expect({ given, code: error.code, message: error.message }).toEqual({
+          given,
+          code: 'BAD_USER_INPUT',
+          message: 'input.path: must name a regular file (not a folder, FIFO, socket or device)',
+        });
+      }
+      // The operator CLI's path too (files given as they are).
+      await expect(importFiles(org, [path.join(importDir, 'fifo.csv')])).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+        message: expect.stringContaining('is not a regular file'),
+      });
+    });
+
+    it("never queues one organization's import behind another's", async () => {
+      const held = await fixtures.organization('Held Co');
+      const free = await fixtures.organization('Free Co');
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const store = new ClickHouseFocusImportStore(core.db);
+      // The real store, whose commit waits for the gate for one organization.
+      const gated: FocusImportStore = {
+        async openStaging() {
+          const staging = await store.openStaging();
+          return Object.assign(Object.create(staging) as FocusStaging, {
+            commit: async (args: Parameters<FocusStaging['commit']>[0]) => {
+              if (args.organizationId === held) await gate;
+              return staging.commit(args);
+            },
+          });
+        },
+      };
+      const service = new FocusImportService(
+        new ClickHouseOrganizationRepository(core.db),
+        new ClickHouseCloudAccountRepository(core.db),
+        gated,
+        importDir,
+      );
+      const first = service.importFiles(held, [SAMPLE]);
+      let firstDone = false;
+      void first.then(() => (firstDone = true));
+      const second = await service.importFiles(free, [SAMPLE]);
+      expect(second.rowsImported).toBe(1000);
+      expect(firstDone).toBe(false); // still held: the second did not wait for it
+      release();
+      expect((await first).rowsImported).toBe(1000);
+      // One organization's imports still run one after the other.
+      expect(await count('expenses', held)).toBe(await count('expenses', free));
     });
   });
 });
