@@ -89,7 +89,7 @@ describe('RemoteWriteHandler', () => {
     writes = [];
     recorded = [];
     limiter = new SampleRateLimiter(0);
-    metrics = new IngestMetrics({ processMetrics: false });
+    metrics = new IngestMetrics({ processMetrics: false, tenantLabels: true });
     const handler = new RemoteWriteHandler({
       codec,
       auth,
