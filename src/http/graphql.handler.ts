@@ -9,7 +9,7 @@ import { createLoaders } from '../resolvers/loaders';
 import type { GraphQLContext } from '../resolvers/context';
 import { complexityLimitPlugin, depthLimitRule } from './graphql-limits';
 import { createErrorFormatter, toGraphQLError } from './format-error';
-import { readBody } from './read-body';
+import { CLOSE_AFTER_413, readBody } from './read-body';
 
 export interface GraphQLHandlerOptions {
   schema: GraphQLSchema;
@@ -63,7 +63,9 @@ export class GraphQLHandler {
     if (req.method === 'POST') {
       const raw = await readBody(req, MAX_BODY_BYTES);
       if (raw === null) {
-        res.writeHead(413, { 'content-type': 'text/plain' }).end(`request body over ${MAX_BODY_BYTES} bytes`);
+        res
+          .writeHead(413, { 'content-type': 'text/plain', ...CLOSE_AFTER_413 })
+          .end(`request body over ${MAX_BODY_BYTES} bytes`);
         return;
       }
       const contentType = headers.get('content-type') ?? '';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compressSync } from 'snappy';
 import type { Logger } from '../logger';
-import { readBody } from './read-body';
+import { CLOSE_AFTER_413, readBody } from './read-body';
 import type {
   MetricsWriter,
   RemoteWriteCodec,
@@ -142,7 +142,11 @@ export class RemoteWriteHandler {
       return { status: 400, body: `request body not received in full: ${message}` };
     }
     if (body === null) {
-      return { status: 413, body: `compressed body over ${this.options.maxBodyBytes} bytes` };
+      return {
+        status: 413,
+        body: `compressed body over ${this.options.maxBodyBytes} bytes`,
+        headers: { ...CLOSE_AFTER_413 },
+      };
     }
     metrics.received(tenant, body.length);
 

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { sendOversizedChunked } from '../support/raw-http';
 import { createTestCore } from '../support/test-core';
 import { startServer, type RunningServer } from '../../src/main';
 import { ClickHouseExpenseWriter } from '../../src/store/expense.writer';
@@ -200,4 +201,12 @@ describe('HTTP: /graphql, GraphiQL and health routes', () => {
       agent.destroy();
     }
   }, 15_000);
+
+  it('answers an oversized chunked body with 413 and closes the connection (no hung keep-alive)', async () => {
+    const { port } = new URL(server.url);
+    const answer = await sendOversizedChunked(Number(port), '/graphql', { authorization: `Bearer ${token}` });
+    expect(answer.head).toMatch(/^HTTP\/1\.1 413/);
+    expect(answer.head.toLowerCase()).toContain('connection: close');
+    expect(answer.closed).toBe(true);
+  });
 });

@@ -17,6 +17,7 @@ import { startServer, type Core, type RunningServer } from '../../src/main';
 import type { Config } from '../../src/config';
 import type { ClusterRegistration } from '../../src/services/cluster-registration.service';
 import { decodeWriteRequestV1 } from '../../src/ingest/remote-write.proto';
+import { sendOversizedChunked } from '../support/raw-http';
 
 type TestCore = Awaited<ReturnType<typeof createTestCore>>;
 
@@ -477,5 +478,17 @@ describe('remote_write route: auth, tenant, spec status codes, over a real Prome
     } finally {
       await guarded.stop();
     }
+  });
+
+  it('answers an oversized chunked body with 413 and closes the connection', async () => {
+    const { port } = new URL(server.url);
+    const { authorization } = auth();
+    const answer = await sendOversizedChunked(Number(port), '/api/v1/write', {
+      authorization: authorization as string,
+      'content-encoding': 'snappy',
+    });
+    expect(answer.head).toMatch(/^HTTP\/1\.1 413/);
+    expect(answer.head.toLowerCase()).toContain('connection: close');
+    expect(answer.closed).toBe(true);
   });
 });
