@@ -1,4 +1,5 @@
 import {
+  getOperationAST,
   GraphQLError,
   Kind,
   type ASTVisitor,
@@ -8,6 +9,7 @@ import {
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { getVariableValues } from 'graphql/execution/values';
 
 /** Rejects operations nested deeper than `maxDepth` fields (fragments followed, introspection exempt). */
 export function depthLimitRule(maxDepth: number) {
@@ -62,6 +64,23 @@ export function complexityLimitPlugin(max: number): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema }) {
+          // The estimate reads the variables, so they are coerced here first: a variable of the
+          // wrong type, missing or unknown is the client's error (400 BAD_USER_INPUT, as Apollo
+          // answers it at execution), never a 500 from inside the estimator.
+          const operation = getOperationAST(document, request.operationName ?? undefined);
+          if (operation) {
+            const { errors } = getVariableValues(
+              schema,
+              operation.variableDefinitions ?? [],
+              request.variables ?? {},
+            );
+            if (errors?.length) {
+              throw new GraphQLError((errors[0] as GraphQLError).message, {
+                nodes: (errors[0] as GraphQLError).nodes,
+                extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+              });
+            }
+          }
           const complexity = getComplexity({
             schema,
             query: document,

@@ -209,4 +209,26 @@ describe('HTTP: /graphql, GraphiQL and health routes', () => {
     expect(answer.head.toLowerCase()).toContain('connection: close');
     expect(answer.closed).toBe(true);
   });
+
+  it.each([
+    ['an impossible date', { range: { start: '2024-02-30', end: '2024-03-01' }, first: 5 }],
+    ['a fractional Int', { range: { start: '2024-02-01', end: '2024-02-02' }, first: 1.5 }],
+    ['a string for an Int', { range: { start: '2024-02-01', end: '2024-02-02' }, first: 'abc' }],
+    ['a missing required variable', { first: 5 }],
+    [
+      'an unknown field (__proto__) in a filter object',
+      {
+        range: { start: '2024-02-01', end: '2024-02-02' },
+        first: 5,
+        filter: JSON.parse('{"__proto__": {"x": 1}}'),
+      },
+    ],
+  ])('answers variables with %s as 400 BAD_USER_INPUT, not 500', async (_what, variables) => {
+    const query = `query ($range: DateRangeInput!, $first: Int, $filter: ExpenseFilterInput) {
+      expenses(range: $range, first: $first, filter: $filter) { totalCount }
+    }`;
+    const response = await post(server, { query, variables }, { authorization: `Bearer ${token}` });
+    expect(response.status).toBe(400);
+    expect(response.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
 });
