@@ -68,6 +68,12 @@ export function complexityLimitPlugin(max: number): ApolloServerPlugin {
           // wrong type, missing or unknown is the client's error (400 BAD_USER_INPUT, as Apollo
           // answers it at execution), never a 500 from inside the estimator.
           const operation = getOperationAST(document, request.operationName ?? undefined);
+          if (operation?.operation === 'subscription' && !schema.getSubscriptionType()) {
+            throw new GraphQLError('This API has no subscriptions: send a query or a mutation.', {
+              nodes: [operation],
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+            });
+          }
           if (operation) {
             const { errors } = getVariableValues(
               schema,

@@ -22,6 +22,8 @@ export interface AggregationRunServiceOptions {
 export const MAX_RUNS_PER_REQUEST = 10_000;
 /** Largest page of `aggregationRuns`. */
 export const MAX_RUNS_PAGE = 500;
+/** Values any list argument may hold. */
+const MAX_LIST_INPUT = 1000;
 
 /** The days a scheduler tick covers at `now`, each with whether it is still running. */
 export function scheduledDays(
@@ -67,6 +69,8 @@ export class AggregationRunService {
     const today = formatDay(this.now());
     if (range.end > today)
       throw badInput('input.range.end', `${range.end} has not started yet (today is ${today} UTC)`);
+    if (input.clusterIds && input.clusterIds.length > MAX_LIST_INPUT)
+      throw badInput('input.clusterIds', `at most ${MAX_LIST_INPUT} ids`);
     const clusters = await this.resolveClusters(organizationId, input.clusterIds);
     const days = eachDay(range.start, range.end);
     if (clusters.length * days.length > MAX_RUNS_PER_REQUEST)
@@ -98,6 +102,9 @@ export class AggregationRunService {
   ): Promise<AggregationRun[]> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_RUNS_PAGE)
       throw badInput('first', `must be an integer from 1 to ${MAX_RUNS_PAGE}`);
+    for (const name of ['clusterIds', 'states'] as const)
+      if ((filter?.[name]?.length ?? 0) > MAX_LIST_INPUT)
+        throw badInput(`filter.${name}`, `at most ${MAX_LIST_INPUT} values`);
     const checked: AggregationRunFilter = {
       clusterIds: filter?.clusterIds ?? undefined,
       states: filter?.states ?? undefined,

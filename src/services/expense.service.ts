@@ -214,7 +214,12 @@ export class ExpenseService {
   }
 }
 
+/** Tag conditions one filter may carry: each is a condition in SQL, and no report needs more. */
+const MAX_TAG_FILTERS = 50;
+
 function validateFilter(filter: ExpenseFilter): ExpenseFilter {
+  if (filter.tags && filter.tags.length > MAX_TAG_FILTERS)
+    throw badInput('filter.tags', `at most ${MAX_TAG_FILTERS} tags, got ${filter.tags.length}`);
   (filter.tags ?? []).forEach((tag, i) => {
     if (!tag.key) throw badInput(`filter.tags[${i}].key`, 'must not be empty');
   });
@@ -246,7 +251,8 @@ function decodeCursor(text: string): CursorPayload {
       (payload.d === 'ASC' || payload.d === 'DESC') &&
       typeof payload.v === 'string' &&
       typeof payload.id === 'string' &&
-      (payload.f !== 'COST' || /^-?\d+(\.\d+)?$/.test(payload.v));
+      // A cost as the API writes it: what Decimal128(10) holds (28 integer digits), far fewer here.
+      (payload.f !== 'COST' || /^-?\d{1,20}(\.\d{1,10})?$/.test(payload.v));
     if (valid) return payload as CursorPayload;
   } catch {
     // fall through to the error below

@@ -231,4 +231,56 @@ describe('HTTP: /graphql, GraphiQL and health routes', () => {
     expect(response.status).toBe(400);
     expect(response.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
+
+  it.each([
+    ['a range ending 9999-12-31', { range: { start: '9999-12-01', end: '9999-12-31' }, first: 5 }, 'range'],
+    ['a range starting 1900-01-01', { range: { start: '1900-01-01', end: '1900-01-31' }, first: 5 }, 'range'],
+    [
+      'a forged cursor with a 30-digit cost',
+      {
+        range: { start: '2024-02-01', end: '2024-02-02' },
+        first: 5,
+        after: Buffer.from(
+          JSON.stringify({ f: 'COST', d: 'DESC', v: '123456789012345678901234567890', id: 'x' }),
+        ).toString('base64url'),
+      },
+      'after',
+    ],
+    [
+      '5,000 tag filters',
+      {
+        range: { start: '2024-02-01', end: '2024-02-02' },
+        first: 5,
+        filter: { tags: Array.from({ length: 5000 }, (_, i) => ({ key: `k${i}`, value: 'v' })) },
+      },
+      'filter.tags',
+    ],
+  ])('answers %s as 400 BAD_USER_INPUT naming the argument', async (_what, variables, argument) => {
+    const query = `query ($range: DateRangeInput!, $first: Int, $after: String, $filter: ExpenseFilterInput) {
+      expenses(range: $range, first: $first, after: $after, filter: $filter) { totalCount }
+    }`;
+    const response = await post(server, { query, variables }, { authorization: `Bearer ${token}` });
+    expect(response.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(response.json.errors[0].message).toContain(argument);
+  });
+
+  it('answers a subscription (none exists) as a client error, not 500', async () => {
+    const response = await post(
+      server,
+      { query: 'subscription { x }' },
+      { authorization: `Bearer ${token}` },
+    );
+    expect(response.status).toBe(400);
+    expect(response.json.errors[0].extensions.code).not.toBe('INTERNAL_SERVER_ERROR');
+  });
+
+  it('caps list arguments: 1,001 cluster ids to aggregate is 400 BAD_USER_INPUT naming input.clusterIds', async () => {
+    const query = `mutation ($ids: [ID!]) {
+      aggregateK8sCosts(input: { clusterIds: $ids, range: { start: "2024-02-01", end: "2024-02-01" } }) { id }
+    }`;
+    const ids = Array.from({ length: 1001 }, (_, i) => `cluster-${i}`);
+    const response = await post(server, { query, variables: { ids } }, { authorization: `Bearer ${token}` });
+    expect(response.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(response.json.errors[0].message).toContain('input.clusterIds');
+  });
 });
