@@ -153,7 +153,13 @@ export class RemoteWriteHandler {
     let decoded: RewrittenWriteRequest;
     try {
       const raw = codec.decompress(body, this.options.maxDecodedBytes);
-      decoded = codec.rewrite(version, raw, { tenantLabel: TENANT_LABEL, tenantValue: tenant });
+      // The output is bounded like the decoded input: a 2.0 body can name one long symbol in
+      // every series and grow a thousandfold when written out as 1.0.
+      decoded = codec.rewrite(version, raw, {
+        tenantLabel: TENANT_LABEL,
+        tenantValue: tenant,
+        maxOutputBytes: this.options.maxDecodedBytes,
+      });
     } catch (error) {
       return refused(error);
     }

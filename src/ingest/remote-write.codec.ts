@@ -43,7 +43,7 @@ export function rewriteWriteRequest(
   const tenant = tenantLabel(options);
   const maxOut = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   try {
-    return version === '2.0' ? rewriteV2(raw, tenant, maxOut) : rewriteV1(raw, tenant);
+    return version === '2.0' ? rewriteV2(raw, tenant, maxOut) : rewriteV1(raw, tenant, maxOut);
   } finally {
     labels.release(); // do not keep the last request's buffers alive until the next one
   }

@@ -225,6 +225,31 @@ describe('remote_write route: auth, tenant, spec status codes, over a real Prome
     expect(await prometheus.query('{cloud_account_id="victim"}', new Date(t0))).toEqual([]);
   });
 
+  it('bounds the rewritten output like the decoded input: a small 2.0 body amplified by a shared symbol is 413', async () => {
+    // 1,250 series each naming one 100 KB label value: ~100 KB decoded (under the 1 MiB
+    // INGEST_MAX_DECODED_BYTES of this server), ~125 MB once written out as 1.0 series.
+    const symbols = ['', '__name__', 'amplified', 'blob', 'x'.repeat(100_000), 'i'];
+    const timeseries = Array.from({ length: 1_250 }, (_, i) => ({
+      labelsRefs: [1, 2, 3, 4],
+      samples: [{ value: i, timestamp: t0 }],
+    }));
+    const body = v2Body({ symbols, timeseries });
+    expect(body.length).toBeLessThan(64 * 1024);
+    const response = await postWrite(
+      writeUrl(),
+      {
+        authorization: basicAuth(cluster.cluster.id, cluster.secret),
+        'content-type': V2_CONTENT_TYPE,
+        'content-encoding': 'snappy',
+        'x-prometheus-remote-write-version': '2.0.0',
+      },
+      body,
+    );
+    expect(response.status).toBe(413);
+    expect(response.text).toContain('re-encoded');
+    expect(await prometheus.query('amplified', new Date(t0))).toEqual([]);
+  });
+
   it('accepts a 2.0 request and says how much it wrote', async () => {
     const symbols = ['', '__name__', 'v2_probe', 'job', 'x', 'cloud_account_id', 'victim'];
     const response = await postWrite(

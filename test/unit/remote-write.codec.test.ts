@@ -1058,6 +1058,20 @@ describe('rewriteWriteRequest 2.0', () => {
     });
   });
 
+  it('caps the re-encoded size of a 1.0 request too (413), counting the tenant label on every series', () => {
+    const raw = encodeWriteRequestV1({
+      timeseries: Array.from({ length: 1000 }, (_, i) => ({
+        labels: [{ name: '__name__', value: `m${i}` }],
+        samples: [{ value: 1, timestamp: 1 }],
+      })),
+    });
+    const err = rejection(() => rewriteWriteRequest('1.0', raw, { ...TENANT, maxOutputBytes: raw.length }));
+    expect(err.status).toBe(413);
+    expect(
+      rewriteWriteRequest('1.0', raw, { ...TENANT, maxOutputBytes: 2 * raw.length + 64_000 }).series,
+    ).toBe(1000);
+  });
+
   it('caps the re-encoded size (413): one long symbol referenced many times', () => {
     const timeseries = Array.from({ length: 200 }, () => ({ labelsRefs: [1, 2, 3, 4] }));
     const raw = encodeRequestV2({ symbols: ['', '__name__', 'm', 'big', 'x'.repeat(100_000)], timeseries });

@@ -10,7 +10,7 @@ import { move, writeLabel, writeVarint } from './writer';
 /** Input ranges of one series' non-label fields, merged when adjacent: at most one more than its labels. */
 export const rest = new Int32Array(2 * (MAX_LABELS + 1));
 
-export function rewriteV1(raw: Buffer, tenant: Tenant): RewrittenWriteRequest {
+export function rewriteV1(raw: Buffer, tenant: Tenant, maxOut: number): RewrittenWriteRequest {
   const len = raw.length;
   const st = new Stats();
 
@@ -51,6 +51,12 @@ export function rewriteV1(raw: Buffer, tenant: Tenant): RewrittenWriteRequest {
   // that far ahead, plus one largest series, keeps the series being written clear of its own bytes
   // even when its labels are written out of input order.
   const grow = tenant.field.length + 4;
+  // 1.0 output is at most the input plus the tenant label on every series: bounded up front.
+  if (len + nSeries * grow > maxOut)
+    throw new RemoteWriteError(
+      413,
+      `request re-encoded as Remote-Write 1.0 would exceed ${maxOut} bytes: send smaller batches`,
+    );
   const inputAt = nSeries * grow + maxSeries + grow;
   const work = Buffer.allocUnsafe(inputAt + len + tenant.field.length);
   raw.copy(work, inputAt);
