@@ -77,6 +77,10 @@ const envSchema = z.object({
     .default(32 * MIB),
   INGEST_RATE_LIMIT_SAMPLES_PER_SECOND: z.coerce.number().min(0).default(0),
   INGEST_AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(3600).default(10),
+  /** How far ahead of the server's clock a remote_write sample may be (Mimir's creation grace period). */
+  INGEST_FUTURE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
+  /** How old a remote_write sample may be; 0 accepts any age (the backend decides). */
+  INGEST_MAX_SAMPLE_AGE_SECONDS: z.coerce.number().int().min(0).default(0),
   /** When set, GET /metrics needs `Authorization: Bearer <this token>`. */
   METRICS_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** `true`: /metrics labels the remote_write counters by cluster id (off: one series per status). */
@@ -158,6 +162,10 @@ export interface Config {
     readonly rateLimitSamplesPerSecond: number;
     /** How long a verified credential is trusted without a lookup; a revocation takes this long. */
     readonly authCacheSeconds: number;
+    /** A sample more than this ahead of the server's clock refuses its request (400). */
+    readonly futureGraceSeconds: number;
+    /** A sample older than this refuses its request (400); 0 = any age. */
+    readonly maxSampleAgeSeconds: number;
   };
 }
 
@@ -228,6 +236,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDecodedBytes: e.INGEST_MAX_DECODED_BYTES,
       rateLimitSamplesPerSecond: e.INGEST_RATE_LIMIT_SAMPLES_PER_SECOND,
       authCacheSeconds: e.INGEST_AUTH_CACHE_SECONDS,
+      futureGraceSeconds: e.INGEST_FUTURE_GRACE_SECONDS,
+      maxSampleAgeSeconds: e.INGEST_MAX_SAMPLE_AGE_SECONDS,
     },
   });
 }

@@ -288,6 +288,8 @@ export async function startServer(
       logger: core.logger,
       maxBodyBytes: core.config.ingest.maxBodyBytes,
       maxDecodedBytes: core.config.ingest.maxDecodedBytes,
+      futureGraceMs: core.config.ingest.futureGraceSeconds * 1000,
+      maxSampleAgeMs: core.config.ingest.maxSampleAgeSeconds * 1000,
     });
     core.clusterActivity.start();
     graphql = new GraphQLHandler({

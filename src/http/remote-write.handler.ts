@@ -32,6 +32,15 @@ export interface RemoteWriteHandlerOptions {
   logger: Logger;
   maxBodyBytes: number;
   maxDecodedBytes: number;
+  /**
+   * How far past this server's clock a sample may be (Mimir's creation_grace_period). One
+   * sample ahead would move the backend's head forward and make it refuse every other cluster's
+   * current samples as out of bounds, so such a request is refused whole, never forwarded.
+   */
+  futureGraceMs: number;
+  /** How old a sample may be (0: any age). Older ones are past what the backend accepts. */
+  maxSampleAgeMs: number;
+  now?: () => number;
 }
 
 /** A response decided along the way. */
@@ -166,6 +175,31 @@ export class RemoteWriteHandler {
     progress.decoded = decoded;
     const samples = decoded.samples + decoded.histograms;
 
+    const now = (this.options.now ?? Date.now)();
+    const { futureGraceMs, maxSampleAgeMs } = this.options;
+    if (decoded.newestTimestampMs !== null && decoded.newestTimestampMs > now + futureGraceMs) {
+      metrics.rejectedSamples(tenant, 'too_far_in_future', samples);
+      return {
+        status: 400,
+        body:
+          `a sample is stamped ${stamp(decoded.newestTimestampMs)}, more than ${futureGraceMs / 1000} s ` +
+          `ahead of this server's clock (${stamp(now)}): check the sender's clock; nothing was written`,
+      };
+    }
+    if (
+      maxSampleAgeMs > 0 &&
+      decoded.oldestTimestampMs !== null &&
+      decoded.oldestTimestampMs < now - maxSampleAgeMs
+    ) {
+      metrics.rejectedSamples(tenant, 'too_old', samples);
+      return {
+        status: 400,
+        body:
+          `a sample is stamped ${stamp(decoded.oldestTimestampMs)}, older than the ${maxSampleAgeMs / 1000} s ` +
+          'the backend accepts; nothing was written',
+      };
+    }
+
     const wait = this.options.limiter.take(tenant, samples);
     if (wait !== null) {
       metrics.rejectedSamples(tenant, 'rate_limited', samples);
@@ -216,4 +250,10 @@ function writtenHeaders(status: number, decoded: RewrittenWriteRequest | undefin
     'x-prometheus-remote-write-histograms-written': String(written ? decoded.histograms : 0),
     'x-prometheus-remote-write-exemplars-written': String(written ? decoded.exemplars : 0),
   };
+}
+
+/** A sample time for a message: ISO 8601 when representable, else the raw milliseconds. */
+function stamp(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? `${ms} ms` : date.toISOString();
 }

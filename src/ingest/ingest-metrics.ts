@@ -1,7 +1,8 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Why samples were not accepted (the `reason` label). */
-export type RejectReason = 'rate_limited' | 'backend_rejected' | 'backend_unavailable';
+export type RejectReason =
+  'rate_limited' | 'backend_rejected' | 'backend_unavailable' | 'too_far_in_future' | 'too_old';
 
 /** Tenant label of requests no cluster could be proven for. */
 export const UNKNOWN_TENANT = 'unknown';

@@ -250,6 +250,24 @@ describe('remote_write route: auth, tenant, spec status codes, over a real Prome
     expect(await prometheus.query('amplified', new Date(t0))).toEqual([]);
   });
 
+  it("refuses a sample a day ahead (never forwarded), so every cluster's current samples still land", async () => {
+    const ahead = v1Body({
+      timeseries: [series('from_the_future', { job: 'test' }, 1, Date.now() + 86_400_000)],
+    });
+    const refused = await postWrite(writeUrl(), auth(), ahead);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('ahead of this server');
+    // Prometheus never saw it: its head did not move a day ahead, current samples are accepted.
+    const current = await postWrite(writeUrl(), auth(), freshBody());
+    expect(current.status).toBe(204);
+    const renewed = await postWrite(
+      writeUrl(),
+      v1Headers(rotatedAway.id, rotatedAway.newSecret),
+      freshBody(),
+    );
+    expect(renewed.status).toBe(204);
+  });
+
   it('accepts a 2.0 request and says how much it wrote', async () => {
     const symbols = ['', '__name__', 'v2_probe', 'job', 'x', 'cloud_account_id', 'victim'];
     const response = await postWrite(

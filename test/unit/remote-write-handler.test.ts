@@ -13,6 +13,9 @@ import { RemoteWriteHandler } from '../../src/http/remote-write.handler';
 import { SampleRateLimiter } from '../../src/ingest/rate-limiter';
 import { IngestMetrics } from '../../src/ingest/ingest-metrics';
 
+/** The handler's clock in these tests. */
+const NOW = Date.parse('2026-12-03T12:00:00Z');
+
 // The route over fakes of its ports: which check answers first, and how codec errors and backend
 // outcomes become status codes. The real codec and a real Prometheus are in the integration test.
 
@@ -43,6 +46,8 @@ const codec: RemoteWriteCodec = {
     const text = raw.toString();
     if (text === 'bad') throw new FakeCodecError(400, 'series 0 (up{job="x"}): duplicate label "job"');
     if (text === 'bug') throw new TypeError('cannot read properties of undefined');
+    // 'future': a sample 11 min ahead of NOW; 'int64max': the largest int64 ms; 'ancient': 1970.
+    const newest = text === 'future' ? NOW + 660_000 : text === 'int64max' ? 2 ** 63 - 1 : 1_700_000_000_000;
     return {
       body: Buffer.from(`rewritten:${text}`),
       series: 2,
@@ -50,7 +55,8 @@ const codec: RemoteWriteCodec = {
       histograms: 1,
       exemplars: 1,
       metadata: 0,
-      newestTimestampMs: 1_700_000_000_000,
+      newestTimestampMs: newest,
+      oldestTimestampMs: text === 'ancient' ? 0 : 1_699_999_000_000,
       clusterInfo: null,
     };
   },
@@ -103,6 +109,9 @@ describe('RemoteWriteHandler', () => {
       logger: pino({ level: 'silent' }),
       maxBodyBytes: 64,
       maxDecodedBytes: 1024,
+      futureGraceMs: 600_000,
+      maxSampleAgeMs: 5 * 365 * 86_400_000,
+      now: () => NOW,
     });
     server = http.createServer((req, res) => void handler.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -132,12 +141,29 @@ describe('RemoteWriteHandler', () => {
     ['a decoded size over the cap', 413, 'POST', good, 'huge'],
     ['invalid series', 400, 'POST', good, 'bad'],
     ['a codec bug (retryable, never 4xx)', 500, 'POST', good, 'bug'],
+    ['a sample 11 min ahead of the clock (grace 10 min)', 400, 'POST', good, 'future'],
+    ['an int64-max timestamp', 400, 'POST', good, 'int64max'],
+    ['a sample older than the accepted age', 400, 'POST', good, 'ancient'],
     ['a credential store that is down', 503, 'POST', { ...good, authorization: 'Bearer store-down' }, 'ok'],
   ])('answers %s with %i', async (_label, status, method, headers, body) => {
     const response = await send(headers, body, method);
     expect(response.status).toBe(status);
     expect(writes).toEqual([]);
     expect(recorded).toEqual([]);
+  });
+
+  it('names why a request with a sample too far ahead or too old was refused, and counts its samples', async () => {
+    const ahead = await send(good, 'future');
+    expect(ahead.text).toContain(`stamped ${new Date(NOW + 660_000).toISOString()}, more than 600 s ahead`);
+    const old = await send(good, 'ancient');
+    expect(old.text).toContain('stamped 1970-01-01T00:00:00.000Z, older than');
+    const text = await metrics.render();
+    expect(text.body).toContain(
+      'cloudtuner_remote_write_samples_rejected_total{tenant="cluster-1",reason="too_far_in_future"} 4',
+    );
+    expect(text.body).toContain(
+      'cloudtuner_remote_write_samples_rejected_total{tenant="cluster-1",reason="too_old"} 4',
+    );
   });
 
   it('asks for basic auth on 401 and names the bad series on 400', async () => {

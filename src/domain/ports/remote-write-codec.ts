@@ -11,6 +11,8 @@ export interface RewrittenWriteRequest {
   exemplars: number;
   metadata: number;
   newestTimestampMs: number | null;
+  /** Oldest sample/histogram timestamp in ms, or null when none. */
+  oldestTimestampMs: number | null;
   /** Labels of the `kubecost_cluster_info` series, when the request carried one. */
   clusterInfo: Record<string, string> | null;
 }

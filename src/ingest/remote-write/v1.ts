@@ -119,6 +119,7 @@ export function seriesV1(
         if (c.pos === sampleEnd) {
           st.samples++;
           if (ts > st.newest) st.newest = ts;
+          if (ts < st.oldest) st.oldest = ts;
           restSize += sampleEnd - fStart;
           if (nRest > 0 && rest[2 * nRest - 1] === fStart) rest[2 * nRest - 1] = sampleEnd;
           else {
@@ -172,6 +173,7 @@ export function seriesV1(
       walkHistogram(c, c.pos + n, st, null);
       st.histograms++;
       if (st.histTimestamp > st.newest) st.newest = st.histTimestamp;
+      if (st.histTimestamp < st.oldest) st.oldest = st.histTimestamp;
     } else {
       const field = tag >>> 3;
       if (field >= 1 && field <= 4) throw wrongWireType('TimeSeries', tag);
@@ -254,4 +256,5 @@ export function sampleV1(c: Cursor, end: number, st: Stats): void {
   }
   st.samples++;
   if (ts > st.newest) st.newest = ts;
+  if (ts < st.oldest) st.oldest = ts;
 }

@@ -212,6 +212,7 @@ export function seriesV2(
         size += 1 + varintSize(inner) + inner;
         st.samples++;
         if (scan.ts > st.newest) st.newest = scan.ts;
+        if (scan.ts < st.oldest) st.oldest = scan.ts;
         break;
       }
       case 0x1a: {
@@ -224,6 +225,7 @@ export function seriesV2(
         size += 1 + varintSize(kept) + kept;
         st.histograms++;
         if (st.histTimestamp > st.newest) st.newest = st.histTimestamp;
+        if (st.histTimestamp < st.oldest) st.oldest = st.histTimestamp;
         break;
       }
       case 0x22: {

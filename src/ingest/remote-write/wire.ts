@@ -231,6 +231,7 @@ export class Stats {
   exemplars = 0;
   metadata = 0;
   newest = -Infinity;
+  oldest = Infinity;
   clusterInfo: Record<string, string> | null = null;
 
   /** Fields of the histogram scanned last (proto3: a scalar field sent twice keeps its last value). */
@@ -247,6 +248,7 @@ export class Stats {
       exemplars: this.exemplars,
       metadata: this.metadata,
       newestTimestampMs: this.newest === -Infinity ? null : this.newest,
+      oldestTimestampMs: this.oldest === Infinity ? null : this.oldest,
       clusterInfo: this.clusterInfo,
     };
   }
