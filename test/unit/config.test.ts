@@ -58,6 +58,8 @@ describe('loadConfig', () => {
       maxDecodedBytes: 32 * 1024 * 1024,
       rateLimitSamplesPerSecond: 0,
       authCacheSeconds: 10,
+      futureGraceSeconds: 600,
+      maxSampleAgeSeconds: 0,
     });
   });
 
@@ -71,6 +73,8 @@ describe('loadConfig', () => {
       INGEST_MAX_DECODED_BYTES: '4194304',
       INGEST_RATE_LIMIT_SAMPLES_PER_SECOND: '5000',
       INGEST_AUTH_CACHE_SECONDS: '0',
+      INGEST_FUTURE_GRACE_SECONDS: '60',
+      INGEST_MAX_SAMPLE_AGE_SECONDS: '7200',
     });
     expect(config.publicUrl).toBe('https://costs.example.test');
     expect(config.metrics).toMatchObject({
@@ -83,6 +87,8 @@ describe('loadConfig', () => {
       maxDecodedBytes: 4194304,
       rateLimitSamplesPerSecond: 5000,
       authCacheSeconds: 0,
+      futureGraceSeconds: 60,
+      maxSampleAgeSeconds: 7200,
     });
     expect(Object.isFrozen(config.ingest)).toBe(true);
   });
@@ -92,6 +98,7 @@ describe('loadConfig', () => {
     ['METRICS_TENANT_HEADER', 'bad header', /METRICS_TENANT_HEADER=.*HTTP header name/],
     ['INGEST_RATE_LIMIT_SAMPLES_PER_SECOND', '-1', /INGEST_RATE_LIMIT_SAMPLES_PER_SECOND="-1"/],
     ['INGEST_MAX_BODY_BYTES', '10MB', /INGEST_MAX_BODY_BYTES="10MB"/],
+    ['INGEST_FUTURE_GRACE_SECONDS', '-5', /INGEST_FUTURE_GRACE_SECONDS="-5"/],
     ['PUBLIC_URL', 'costs.example.test', /PUBLIC_URL="costs.example.test"/],
   ])('refuses %s=%s', (key, value, message) => {
     expect(() => loadConfig({ [key]: value })).toThrow(message);
