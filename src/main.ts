@@ -22,6 +22,8 @@ import { GraphQLHandler } from './http/graphql.handler';
 import { createHttpServer } from './http/server';
 import { loadExampleQueries } from './http/examples';
 import { ClickHouseReconciliationStore } from './store/reconciliation.store';
+import { ClickHouseAllocationStore } from './store/k8s-allocation.store';
+import { K8sAllocationService } from './services/k8s-allocation.service';
 import { K8sReconciliationService } from './services/k8s-reconciliation.service';
 import { ClickHouseK8sCostRepository } from './store/k8s-cost.repository';
 import { PrometheusHttpMetricsSource } from './k8s-cost/prometheus-http.metrics-source';
@@ -114,11 +116,13 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     backoffMs: config.aggregation.backoffMs,
   });
   const reconciliationStore = new ClickHouseReconciliationStore(db);
+  const allocationStore = new ClickHouseAllocationStore(db);
   const k8sCostAggregation = new K8sCostAggregationService({
     accounts: accountRepository,
     days: new ClickHouseK8sCostRepository(db),
     writer,
     reconciliation: reconciliationStore,
+    allocations: allocationStore,
     calculator: new K8sCostCalculator(
       config.metrics.queryUrl
         ? new LimitedMetricsSource(
@@ -159,6 +163,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     ),
     reconciliation: new K8sReconciliationService(reconciliationStore),
     apiTokens: tokens,
+    allocation: new K8sAllocationService(allocationStore, accountRepository),
   };
   const demo = new DemoSeedService(
     organizationRepository,

@@ -13,7 +13,9 @@ import type {
   ResourceRecord,
   AggregateDayOptions,
   AggregateDayResult,
+  AllocationStore,
 } from '../domain/ports';
+import type { AllocationCorrection } from '../domain/allocation';
 import { uuidV5 } from '../domain/uuid';
 import { K8S_COST_COLUMNS } from '../domain/k8s-cost-components';
 import { formatDay, parseDay } from '../domain/days';
@@ -102,6 +104,7 @@ export interface K8sCostAggregationDeps {
   writer: ExpenseWriter;
   calculator: K8sCostCalculator;
   reconciliation: ReconciliationStore;
+  allocations: AllocationStore;
   now?: () => Date;
 }
 
@@ -175,7 +178,11 @@ export class K8sCostAggregationService implements BillReconciler {
         `cloud account ${JSON.stringify(clusterId)} is ${account.type}, not a Kubernetes cluster`,
       );
     const resourceId = clusterResourceId(clusterId);
-    const { breakdown, hasData, nodes, volumes } = await this.deps.calculator.compute(clusterId, day, now);
+    const { breakdown, hasData, nodes, volumes, allocation } = await this.deps.calculator.compute(
+      clusterId,
+      day,
+      now,
+    );
 
     // Read right before writing (inside the lock): the comparison is against the newest state.
     const stored = await this.deps.days.storedDay(clusterId, resourceId, day);
@@ -206,6 +213,15 @@ export class K8sCostAggregationService implements BillReconciler {
       candidatesOf(estimate.estimate),
     );
     const reconciled = reconcileDay(day, estimate.estimate, lines);
+    // The workload split first: a run that dies after it rewrites it on retry; the cluster's
+    // rows are what the run's outcome is judged by.
+    await this.deps.allocations.replaceDay(
+      account.organizationId,
+      clusterId,
+      day,
+      allocation,
+      allocationCorrection(reconciled),
+    );
     const written = await this.settle(
       account.organizationId,
       clusterId,
@@ -250,13 +266,14 @@ export class K8sCostAggregationService implements BillReconciler {
           const storedLive = live(stored.breakdowns);
           // A run of the day after our read of the estimates has reconciled it already.
           if (storedLive && storedLive.provisional !== e.provisional) return;
-          await this.settle(
+          const reconciled = reconcileDay(e.date, e.estimate, lines);
+          await this.deps.allocations.correct(
             organizationId,
             clusterId,
-            reconcileDay(e.date, e.estimate, lines),
-            e.provisional,
-            stored,
+            e.date,
+            allocationCorrection(reconciled),
           );
+          await this.settle(organizationId, clusterId, reconciled, e.provisional, stored);
         });
       }
     }
@@ -333,6 +350,28 @@ export class K8sCostAggregationService implements BillReconciler {
     if (!existing || canonical(existing) !== canonical(wanted))
       await this.deps.writer.upsertResources([wanted]);
   }
+}
+
+/**
+ * How the bill corrects a cluster-day's allocation: each billed node's and volume's figures
+ * scaled by billed / metric price (as reconcileDay scales the breakdown), and what was billed for
+ * a node or volume with no metric price at all added to idle or unmounted.
+ */
+export function allocationCorrection(day: ReconciledDay): AllocationCorrection {
+  const correction: AllocationCorrection = {
+    nodeFactors: {},
+    volumeFactors: {},
+    extraIdle: 0,
+    extraUnmounted: 0,
+  };
+  for (const r of day.resources) {
+    if (r.billed === null) continue;
+    const factors = r.kind === 'NODE' ? correction.nodeFactors : correction.volumeFactors;
+    if (r.estimated > 0) factors[r.name] = r.billed / r.estimated;
+    else if (r.kind === 'NODE') correction.extraIdle += r.billed;
+    else correction.extraUnmounted += r.billed;
+  }
+  return correction;
 }
 
 /** What a bill's ResourceId may look like for any node or volume of the day. */

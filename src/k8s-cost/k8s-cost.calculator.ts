@@ -4,6 +4,8 @@ import {
   type K8sCostBreakdown,
 } from '../domain/k8s-cost-components';
 import type { NodeEstimate, VolumeEstimate } from '../domain/reconciliation';
+import type { AllocationRow } from '../domain/allocation';
+import { buildAllocation } from './allocation';
 import { MetricsQueryError, type PromVector, type TenantMetricsSource } from '../domain/ports/metrics-source';
 import {
   k8sCostQueries,
@@ -28,6 +30,8 @@ export interface K8sCostComputation {
   nodes: NodeEstimate[];
   /** Each persistent volume's storage cost (they add up to the breakdown's storage). */
   volumes: VolumeEstimate[];
+  /** What each workload cost, at metric prices; the rows add up to the breakdown's total. */
+  allocation: AllocationRow[];
 }
 
 /** Money is kept to 1e-9 $: far below a cent, above the noise of float sums in any order. */
@@ -84,9 +88,9 @@ export class K8sCostCalculator {
     add('ram', 1);
     add('gpu', 1);
     const owned = new Set(perNode.keys()); // a node with claims but no split cost has no idle
-    add('claimedCpu', -1);
-    add('claimedRam', -1);
-    add('claimedGpu', -1);
+    add('allocCpu', -1);
+    add('allocRam', -1);
+    add('allocGpu', -1);
     let idle = 0;
     const idleOf = new Map<string, number>();
     for (const [node, value] of perNode)
@@ -104,7 +108,9 @@ export class K8sCostCalculator {
     }
     const result = breakdown as K8sCostBreakdown;
     result.total = roundCost(breakdownTotal(result));
-    return { breakdown: result, window, hasData, ...resourcesOf(answer, idleOf) };
+    const { nodes, volumes } = resourcesOf(answer, idleOf);
+    const allocation = buildAllocation(answer, { nodes, volumes, management: result.management });
+    return { breakdown: result, window, hasData, nodes, volumes, allocation };
   }
 }
 

@@ -1,5 +1,6 @@
 import { parseDay } from '../domain/days';
 import { TENANT_LABEL } from '../domain/tenancy';
+import { ALLOCATION_QUERIES, allocationQueries } from './allocation.queries';
 
 /**
  * The PromQL behind a cluster's daily cost.
@@ -36,17 +37,18 @@ import { TENANT_LABEL } from '../domain/tenancy';
  *   the day's average. An empty answer (no byte counter existed) means unknown, not zero;
  * - idle: per node, its cpu + ram + gpu cost minus what containers claimed
  *   (`container_*_allocation` at the node's prices, integrated the same way, at split points;
- *   the `claimed*` queries), clamped at zero per node over the day. A part of cpu + ram + gpu,
- *   not an extra.
+ *   the `alloc*` queries, per container, summed per node), clamped at zero per node over the
+ *   day. A part of cpu + ram + gpu, not an extra.
+ * - workload allocation (the rest of {@link ALLOCATION_QUERIES}): see `allocation.queries.ts`.
  *
  * Every selector carries the tenant matcher `cloud_account_id="<cluster id>"`; all of them are
  * written by {@link QueryWriter.selector}, which escapes values as PromQL strings.
  */
 
 /**
- * The queries of a cluster-day. cpu, ram, gpu and nodeUnsplit answer per node (label `node`), and
- * so do the three `claimed*` ones (what containers allocated, at their node's prices): idle is
- * computed from those per-node figures, so the expensive per-container queries run in parallel
+ * The queries of a cluster-day. cpu, ram, gpu and nodeUnsplit answer per node (label `node`); the
+ * three `alloc*` ones per container (what it allocated, at its node's prices): idle is computed
+ * from those figures summed per node, so the expensive per-container queries run in parallel
  * instead of inside one query that would also recompute every node's cost. storage answers per
  * persistentvolume. Reconciliation with the bills needs each node's and volume's own figures:
  * nodeHours (hours each node existed), nodeIds and volumeIds (their `provider_id`, value 1).
@@ -61,12 +63,13 @@ export const K8S_COST_QUERIES = [
   'nodeUnsplit',
   'storage',
   'network',
-  'claimedCpu',
-  'claimedRam',
-  'claimedGpu',
+  'allocCpu',
+  'allocRam',
+  'allocGpu',
   'nodeHours',
   'nodeIds',
   'volumeIds',
+  ...ALLOCATION_QUERIES,
 ] as const;
 export type K8sCostQueryName = (typeof K8S_COST_QUERIES)[number];
 
@@ -122,7 +125,7 @@ export function k8sCostWindow(day: string, stepSeconds: number, now: Date): K8sC
   return { day, start, end: new Date(end), stepSeconds, complete: end === dayEnd };
 }
 
-type Matcher = readonly [label: string, op: '=' | '!=', value: string];
+export type Matcher = readonly [label: string, op: '=' | '!=', value: string];
 
 /** Writes every selector and window of one cluster's queries; the only place PromQL gets values. */
 export class QueryWriter {
@@ -193,15 +196,14 @@ export function k8sCostQueries(clusterId: string, window: K8sCostWindow): K8sCos
   const gpu = `((${q.point('node_gpu_count', node)} * on(node) ${gpuPrice}) and on(node) ${splitNodes})`;
   const unsplit = `(${q.point('node_total_hourly_cost', node)} unless on(node) ${splitNodes})`;
 
-  // What containers claimed, per node: each container's allocation (twins collapsed per point)
-  // summed per node BEFORE the price join (sum of cores x price = price x sum of cores), so joins
-  // run over nodes, not containers; only at points where the node is split, like its cost.
-  // Measured on 200 nodes / 6,000 containers (Prometheus 2.42): the per-container `max by` at
-  // every step is most of a cluster-day's work, hence one query per allocation metric, in parallel.
+  // What each container claimed, at its node's prices, only at points where the node is split,
+  // like its cost. Measured on 200 nodes / 6,000 containers (Prometheus 2.42): the per-container
+  // `max by` at every step is most of a cluster-day's work, hence one query per allocation
+  // metric, in parallel.
   const container = ['namespace', 'pod', 'container', 'node'];
   const claimed = (metric: string, scale: string, price: string) =>
     q.perIdentity(
-      `((sum by (node) (${q.point(metric, container)})${scale}) * on(node) ${price}) and on(node) ${splitNodes}`,
+      `((${q.point(metric, container)}${scale}) * on(node) group_left() ${price}) and on(node) ${splitNodes}`,
     );
 
   const volume = ['persistentvolume'];
@@ -247,12 +249,13 @@ export function k8sCostQueries(clusterId: string, window: K8sCostWindow): K8sCos
     nodeUnsplit: q.perIdentity(unsplit),
     storage: q.perIdentity(storage),
     network,
-    claimedCpu: claimed('container_cpu_allocation', '', cpuPrice),
-    claimedRam: claimed('container_memory_allocation_bytes', ` / ${GIB}`, ramPrice),
-    claimedGpu: claimed('container_gpu_allocation', '', gpuPrice),
+    allocCpu: claimed('container_cpu_allocation', '', cpuPrice),
+    allocRam: claimed('container_memory_allocation_bytes', ` / ${GIB}`, ramPrice),
+    allocGpu: claimed('container_gpu_allocation', '', gpuPrice),
     nodeHours: q.perIdentity(`(${q.point('node_total_hourly_cost', node)} * 0 + 1)`),
     nodeIds: providerIds('node_total_hourly_cost', 'node'),
     volumeIds: providerIds('pv_hourly_cost', 'persistentvolume'),
+    ...allocationQueries(q, { storage, networkPrice: price }),
   };
   return K8S_COST_QUERIES.map((name) => ({ name, promql: promql[name], time: window.end }));
 }

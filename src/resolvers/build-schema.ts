@@ -11,6 +11,7 @@ import { FocusImportResolver } from './focus-import.resolver';
 import { K8sReconciliationResolver } from './k8s-reconciliation.resolver';
 import { K8sReconciledResourceResolver } from './k8s-reconciled-resource.resolver';
 import { ApiTokenResolver } from './api-token.resolver';
+import { K8sAllocationResolver, K8sClusterAllocationResolver } from './k8s-allocation.resolver';
 import type { Services } from './services';
 
 /** Every resolver class of the API, in the order they appear in the schema. */
@@ -25,6 +26,8 @@ export const RESOLVERS = [
   K8sReconciliationResolver,
   K8sReconciledResourceResolver,
   ApiTokenResolver,
+  K8sAllocationResolver,
+  K8sClusterAllocationResolver,
 ] as const;
 
 /**
@@ -33,6 +36,7 @@ export const RESOLVERS = [
  * resolvers are never instantiated.
  */
 export async function buildGraphQLSchema(services?: Services): Promise<GraphQLSchema> {
+  const allocation = services && new K8sAllocationResolver(services.allocation);
   const instances = services
     ? new Map<unknown, unknown>([
         [ExpenseResolver, new ExpenseResolver(services.expenses)],
@@ -45,6 +49,8 @@ export async function buildGraphQLSchema(services?: Services): Promise<GraphQLSc
         [K8sReconciliationResolver, new K8sReconciliationResolver(services.reconciliation)],
         [K8sReconciledResourceResolver, new K8sReconciledResourceResolver()],
         [ApiTokenResolver, new ApiTokenResolver(services.apiTokens)],
+        [K8sAllocationResolver, allocation],
+        [K8sClusterAllocationResolver, new K8sClusterAllocationResolver(allocation as K8sAllocationResolver)],
       ])
     : new Map<unknown, unknown>();
   const container: ContainerType = {

@@ -6,6 +6,7 @@ import type { AggregationRunService } from '../services/aggregation-run.service'
 import type { FocusImportService } from '../import/focus-import.service';
 import type { K8sReconciliationService } from '../services/k8s-reconciliation.service';
 import type { TokenService } from '../services/token.service';
+import type { K8sAllocationService } from '../services/k8s-allocation.service';
 
 /** The services resolvers call; built once in the composition root. */
 export interface Services {
@@ -21,4 +22,6 @@ export interface Services {
   reconciliation: K8sReconciliationService;
   /** API tokens: revocation by their own organization. */
   apiTokens: TokenService;
+  /** Cluster costs by namespace, controller, pod, container, node or label. */
+  allocation: K8sAllocationService;
 }

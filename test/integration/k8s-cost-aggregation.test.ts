@@ -14,6 +14,7 @@ import { ClickHouseCloudAccountRepository } from '../../src/store/cloud-account.
 import { ClickHouseExpenseWriter } from '../../src/store/expense.writer';
 import { ClickHouseK8sCostRepository } from '../../src/store/k8s-cost.repository';
 import { ClickHouseReconciliationStore } from '../../src/store/reconciliation.store';
+import { ClickHouseAllocationStore } from '../../src/store/k8s-allocation.store';
 import { PrometheusHttpMetricsSource } from '../../src/k8s-cost/prometheus-http.metrics-source';
 import { K8sCostCalculator } from '../../src/k8s-cost/k8s-cost.calculator';
 import {
@@ -112,6 +113,7 @@ function serviceAt(core: Core, now: Date): K8sCostAggregationService {
     days: new ClickHouseK8sCostRepository(core.db),
     writer: new ClickHouseExpenseWriter(core.db),
     reconciliation: new ClickHouseReconciliationStore(core.db),
+    allocations: new ClickHouseAllocationStore(core.db),
     calculator: new K8sCostCalculator(
       new PrometheusHttpMetricsSource({
         url: fixture.prometheus.url,

@@ -29,6 +29,7 @@ import { K8sCostAggregationService } from '../../src/k8s-cost/k8s-cost-aggregati
 import { ClickHouseCloudAccountRepository } from '../../src/store/cloud-account.repository';
 import { ClickHouseK8sCostRepository } from '../../src/store/k8s-cost.repository';
 import { ClickHouseReconciliationStore } from '../../src/store/reconciliation.store';
+import { ClickHouseAllocationStore } from '../../src/store/k8s-allocation.store';
 import { ClickHouseExpenseWriter } from '../../src/store/expense.writer';
 import { K8sCostCalculator } from '../../src/k8s-cost/k8s-cost.calculator';
 import { PrometheusHttpMetricsSource } from '../../src/k8s-cost/prometheus-http.metrics-source';
@@ -71,6 +72,7 @@ function aggregationService(metricsUrl: string, now?: () => Date): K8sCostAggreg
     days: new ClickHouseK8sCostRepository(core.db),
     writer: new ClickHouseExpenseWriter(core.db),
     reconciliation: new ClickHouseReconciliationStore(core.db),
+    allocations: new ClickHouseAllocationStore(core.db),
     calculator: new K8sCostCalculator(
       new PrometheusHttpMetricsSource({
         url: metricsUrl,

@@ -12,3 +12,4 @@ export * from './metrics-source';
 export * from './metrics-writer';
 export * from './remote-write-codec';
 export * from './reconciliation';
+export * from './allocation';

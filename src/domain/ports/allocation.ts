@@ -1,0 +1,81 @@
+import type { AllocationCorrection, AllocationRow } from '../allocation';
+
+/** Dimensions an allocation report groups by (GraphQL `K8sAllocationDimension`). */
+export type AllocationDimension =
+  'CLUSTER' | 'NODE' | 'NAMESPACE' | 'CONTROLLER_KIND' | 'CONTROLLER' | 'POD' | 'CONTAINER' | 'LABEL';
+
+/** Which workload rows a report keeps; every list is OR within itself, AND across lists. */
+export interface AllocationFilter {
+  namespaces?: readonly string[];
+  /** `<namespace>/<kind>/<name>`, kind in lower case. */
+  controllers?: readonly string[];
+  nodes?: readonly string[];
+  /** Label key and value pairs, all of which a row's labels must hold. */
+  labels?: readonly (readonly [key: string, value: string])[];
+}
+
+export interface AllocationQuery {
+  organizationId: string;
+  from: string;
+  to: string;
+  by: AllocationDimension;
+  /** For LABEL: the label (sanitized like kube-state-metrics). */
+  labelKey?: string;
+  clusterIds?: readonly string[];
+  filter?: AllocationFilter;
+  /** Group by day as well (the report's daily series). */
+  daily: boolean;
+}
+
+/**
+ * One group of a cluster's allocation, bill-corrected: a workload key (or a bucket) on one
+ * cluster (and day, when daily). `matches`: the group's rows pass the filter.
+ */
+export interface AllocationGroup {
+  clusterId: string;
+  date: string | null;
+  key: string;
+  name: string;
+  matches: boolean;
+  cpu: number;
+  ram: number;
+  gpu: number;
+  storage: number;
+  network: number;
+  loadBalancer: number;
+  overhead: number;
+  idleCpu: number;
+  idleRam: number;
+  idleGpu: number;
+  idleOther: number;
+  cpuCoreHours: number;
+  ramByteHours: number;
+  cpuRequestCoreHours: number | null;
+  cpuUsageCoreHours: number | null;
+  ramRequestByteHours: number | null;
+  ramUsageByteHours: number | null;
+}
+
+/** Where cluster-days' allocations live (ClickHouse implements it). */
+export interface AllocationStore {
+  /**
+   * Replaces a cluster-day's allocation with these rows, corrected by the bill as given: the new
+   * rows are written as a new version, then made the live one; readers never see a mix.
+   */
+  replaceDay(
+    organizationId: string,
+    clusterId: string,
+    day: string,
+    rows: readonly AllocationRow[],
+    correction: AllocationCorrection,
+  ): Promise<void>;
+  /** Changes the bill's correction of the live version (after a bill import); no-op when none. */
+  correct(
+    organizationId: string,
+    clusterId: string,
+    day: string,
+    correction: AllocationCorrection,
+  ): Promise<void>;
+  /** The organization's allocation grouped by cluster (and day), key and filter match. */
+  groups(query: AllocationQuery): Promise<AllocationGroup[]>;
+}

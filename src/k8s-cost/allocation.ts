@@ -1,0 +1,301 @@
+import { IDLE, OVERHEAD, UNMOUNTED, type AllocationBucket, type AllocationRow } from '../domain/allocation';
+import type { NodeEstimate, VolumeEstimate } from '../domain/reconciliation';
+import type { PromVector } from '../domain/ports/metrics-source';
+
+/** The answers the allocation is built from, by query name (see `allocation.queries.ts`). */
+export type AllocationAnswers = Record<
+  | 'allocCpu'
+  | 'allocRam'
+  | 'allocGpu'
+  | 'allocCpuHours'
+  | 'allocRamHours'
+  | 'allocGpuHours'
+  | 'cpuRequest'
+  | 'ramRequest'
+  | 'cpuUsage'
+  | 'ramUsage'
+  | 'pvc'
+  | 'podNetwork'
+  | 'loadBalancers'
+  | 'podOwners'
+  | 'replicaSetOwners'
+  | 'podLabels'
+  | 'namespaceLabels',
+  PromVector
+>;
+
+/** The cluster-day's figures the allocation must add up to. */
+export interface AllocationTotals {
+  nodes: readonly NodeEstimate[];
+  volumes: readonly VolumeEstimate[];
+  management: number;
+}
+
+/** Money kept to 1e-9 $, like the cluster totals. */
+function round(value: number): number {
+  return Number(value.toFixed(9)) + 0;
+}
+
+const key = (...parts: string[]) => parts.join('\u0000');
+
+/** A pod's controller: its owner, a ReplicaSet's owner in its place; a bare pod is its own (kind pod). */
+export function controllersOf(
+  podOwners: PromVector,
+  replicaSetOwners: PromVector,
+): (namespace: string, pod: string) => { kind: string; name: string } {
+  const owner = (vector: PromVector, child: string) => {
+    const found = new Map<string, { kind: string; name: string }>();
+    // Several owners (or a relabelled one): the first in (kind, name) order, for a stable answer.
+    const sorted = [...vector].sort((a, b) =>
+      `${a.metric.owner_kind}/${a.metric.owner_name}` < `${b.metric.owner_kind}/${b.metric.owner_name}`
+        ? -1
+        : 1,
+    );
+    for (const { metric } of sorted) {
+      const kind = metric.owner_kind ?? '';
+      const name = metric.owner_name ?? '';
+      if (!kind || !name || kind === '<none>' || name === '<none>') continue;
+      const k = key(metric.namespace ?? '', metric[child] ?? '');
+      if (!found.has(k)) found.set(k, { kind: kind.toLowerCase(), name });
+    }
+    return found;
+  };
+  const pods = owner(podOwners, 'pod');
+  const replicaSets = owner(replicaSetOwners, 'replicaset');
+  return (namespace, pod) => {
+    const direct = pods.get(key(namespace, pod));
+    if (!direct) return { kind: 'pod', name: pod };
+    if (direct.kind === 'replicaset') return replicaSets.get(key(namespace, direct.name)) ?? direct;
+    return direct;
+  };
+}
+
+/** The `label_*` labels of an info series set, merged per identity (twins carry the same ones). */
+export function labelsOf(
+  vector: PromVector,
+  identity: readonly string[],
+): Map<string, Record<string, string>> {
+  const found = new Map<string, Record<string, string>>();
+  for (const { metric } of vector) {
+    const k = key(...identity.map((label) => metric[label] ?? ''));
+    const labels = found.get(k) ?? {};
+    for (const [name, value] of Object.entries(metric))
+      if (name.startsWith('label_') && value !== '' && !(name.slice(6) in labels))
+        labels[name.slice(6)] = value;
+    found.set(k, labels);
+  }
+  return found;
+}
+
+function emptyRow(bucket: AllocationBucket): AllocationRow {
+  return {
+    bucket,
+    namespace: '',
+    controllerKind: '',
+    controller: '',
+    pod: '',
+    container: '',
+    node: '',
+    volume: '',
+    labels: {},
+    cpu: 0,
+    ram: 0,
+    gpu: 0,
+    storage: 0,
+    network: 0,
+    loadBalancer: 0,
+    overhead: 0,
+    idleCpu: 0,
+    idleRam: 0,
+    idleGpu: 0,
+    idleOther: 0,
+    cpuCoreHours: 0,
+    ramByteHours: 0,
+    gpuHours: 0,
+    cpuRequestCoreHours: null,
+    cpuUsageCoreHours: null,
+    ramRequestByteHours: null,
+    ramUsageByteHours: null,
+  };
+}
+
+/**
+ * The cluster-day's allocation rows. They add up to the cluster's total (cpu + ram + gpu +
+ * unsplit + storage + network + load balancers + management):
+ * - containers get their `alloc*` cost; where a node's containers claimed more of a resource
+ *   than it has (allocation = max(request, usage) can overcommit), their claims on it are scaled
+ *   down to the node's cost of it, so no node is charged more than it cost;
+ * - `__idle__`, per node: its cost of each resource minus what was claimed, and its unsplit cost
+ *   (`idleOther`: containers on a node without capacity series cannot be priced);
+ * - each volume's cost goes to the pods holding claims on it (`pvc`), the rest to `__unmounted__`;
+ * - network per pod, load balancers per namespace (pod ''), the management fee to `__overhead__`.
+ */
+export function buildAllocation(answer: AllocationAnswers, totals: AllocationTotals): AllocationRow[] {
+  const controllerOf = controllersOf(answer.podOwners, answer.replicaSetOwners);
+  const podLabels = labelsOf(answer.podLabels, ['namespace', 'pod']);
+  const namespaceLabels = labelsOf(answer.namespaceLabels, ['namespace']);
+  const labelsFor = (namespace: string, pod: string) =>
+    podLabels.get(key(namespace, pod)) ?? namespaceLabels.get(key(namespace)) ?? {};
+
+  const rows = new Map<string, AllocationRow>();
+  /** The row of a workload (pod '' for a namespace row), created on first use. */
+  const workloadRow = (namespace: string, pod: string, container: string, node: string, volume = '') => {
+    const k = key(namespace, pod, container, node, volume);
+    let row = rows.get(k);
+    if (!row) {
+      const controller = pod ? controllerOf(namespace, pod) : { kind: '', name: '' };
+      row = {
+        ...emptyRow(''),
+        namespace,
+        controllerKind: controller.kind,
+        controller: controller.name,
+        pod,
+        container,
+        node,
+        volume,
+        labels: pod ? labelsFor(namespace, pod) : (namespaceLabels.get(key(namespace)) ?? {}),
+      };
+      rows.set(k, row);
+    }
+    return row;
+  };
+  const containerRow = (m: Record<string, string>) =>
+    workloadRow(m.namespace ?? '', m.pod ?? '', m.container ?? '', m.node ?? '');
+
+  // Containers: cost and hours.
+  const fields = [
+    ['allocCpu', 'cpu'],
+    ['allocRam', 'ram'],
+    ['allocGpu', 'gpu'],
+    ['allocCpuHours', 'cpuCoreHours'],
+    ['allocRamHours', 'ramByteHours'],
+    ['allocGpuHours', 'gpuHours'],
+  ] as const;
+  for (const [query, field] of fields)
+    for (const sample of answer[query]) containerRow(sample.metric)[field] += sample.value;
+
+  // Overcommitted nodes: claims scaled down to the node's cost of the resource; idle is the rest.
+  const containers = [...rows.values()];
+  const idleRows: AllocationRow[] = [];
+  for (const node of totals.nodes) {
+    const on = containers.filter((row) => row.node === node.name);
+    const idle = { ...emptyRow(IDLE), node: node.name, idleOther: node.unsplit };
+    for (const [resource, idleField] of [
+      ['cpu', 'idleCpu'],
+      ['ram', 'idleRam'],
+      ['gpu', 'idleGpu'],
+    ] as const) {
+      const claimed = on.reduce((sum, row) => sum + row[resource], 0);
+      const cost = node[resource];
+      if (claimed > cost) {
+        const scale = claimed > 0 ? cost / claimed : 0;
+        for (const row of on) row[resource] *= scale;
+      } else idle[idleField] = cost - claimed;
+    }
+    if (idle.idleCpu || idle.idleRam || idle.idleGpu || idle.idleOther) idleRows.push(idle);
+  }
+  // Claims on a node with no split cost at all (not among the nodes) cost nothing.
+  const known = new Set(totals.nodes.map((n) => n.name));
+  for (const row of containers)
+    if (!known.has(row.node)) {
+      row.cpu = 0;
+      row.ram = 0;
+      row.gpu = 0;
+    }
+
+  // Efficiency inputs, per container (summed over its nodes' rows: given to the first one).
+  const perWorkload = (vector: PromVector) => {
+    const values = new Map<string, number>();
+    for (const { metric, value } of vector) {
+      const k = key(metric.namespace ?? '', metric.pod ?? '', metric.container ?? '');
+      values.set(k, (values.get(k) ?? 0) + value);
+    }
+    return values;
+  };
+  const efficiency = [
+    ['cpuRequest', 'cpuRequestCoreHours'],
+    ['cpuUsage', 'cpuUsageCoreHours'],
+    ['ramRequest', 'ramRequestByteHours'],
+    ['ramUsage', 'ramUsageByteHours'],
+  ] as const;
+  for (const [query, field] of efficiency) {
+    const values = perWorkload(answer[query]);
+    const given = new Set<string>();
+    for (const row of containers) {
+      const k = key(row.namespace, row.pod, row.container);
+      const value = values.get(k);
+      if (value === undefined || given.has(k)) continue;
+      given.add(k);
+      row[field] = value;
+    }
+  }
+
+  // A pod's node, for its pod-level rows: the node it spent the most core-hours on.
+  const podNode = new Map<string, { node: string; hours: number }>();
+  for (const row of containers) {
+    const k = key(row.namespace, row.pod);
+    const best = podNode.get(k);
+    if (!best || row.cpuCoreHours > best.hours) podNode.set(k, { node: row.node, hours: row.cpuCoreHours });
+  }
+  const nodeOfPod = (namespace: string, pod: string) => podNode.get(key(namespace, pod))?.node ?? '';
+
+  // Volumes: claimed shares to their pods, the rest unmounted.
+  const claimedOf = new Map<string, number>();
+  for (const { metric, value } of answer.pvc) {
+    const namespace = metric.namespace ?? '';
+    const pod = metric.pod ?? '';
+    const volume = metric.persistentvolume ?? '';
+    workloadRow(namespace, pod, '', nodeOfPod(namespace, pod), volume).storage += value;
+    claimedOf.set(volume, (claimedOf.get(volume) ?? 0) + value);
+  }
+  const unmounted: AllocationRow[] = [];
+  for (const volume of totals.volumes) {
+    const rest = volume.storage - (claimedOf.get(volume.name) ?? 0);
+    if (Math.abs(rest) > 1e-12)
+      unmounted.push({ ...emptyRow(UNMOUNTED), volume: volume.name, storage: rest });
+  }
+
+  for (const { metric, value } of answer.podNetwork) {
+    const namespace = metric.namespace ?? '';
+    const pod = metric.pod_name ?? '';
+    workloadRow(namespace, pod, '', nodeOfPod(namespace, pod)).network += value;
+  }
+  for (const { metric, value } of answer.loadBalancers)
+    workloadRow(metric.namespace ?? '', '', '', '').loadBalancer += value;
+
+  const overhead = totals.management ? [{ ...emptyRow(OVERHEAD), overhead: totals.management }] : [];
+  const all = [...rows.values(), ...idleRows, ...unmounted, ...overhead];
+  for (const row of all)
+    for (const field of COST_FIELDS) {
+      const value = row[field];
+      if (value !== null) row[field] = round(value);
+    }
+  return all.sort(compareRows);
+}
+
+const COST_FIELDS = [
+  'cpu',
+  'ram',
+  'gpu',
+  'storage',
+  'network',
+  'loadBalancer',
+  'overhead',
+  'idleCpu',
+  'idleRam',
+  'idleGpu',
+  'idleOther',
+  'cpuCoreHours',
+  'ramByteHours',
+  'gpuHours',
+  'cpuRequestCoreHours',
+  'cpuUsageCoreHours',
+  'ramRequestByteHours',
+  'ramUsageByteHours',
+] as const;
+
+function compareRows(a: AllocationRow, b: AllocationRow): number {
+  const ka = key(a.bucket, a.namespace, a.pod, a.container, a.node, a.volume);
+  const kb = key(b.bucket, b.namespace, b.pod, b.container, b.node, b.volume);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}

@@ -1,0 +1,332 @@
+import {
+  IDLE,
+  UNALLOCATED,
+  UNMOUNTED,
+  type AllocationCorrection,
+  type AllocationRow,
+} from '../domain/allocation';
+import type { AllocationDimension, AllocationGroup, AllocationQuery, AllocationStore } from '../domain/ports';
+import { toClickHouseTime } from '../domain/days';
+import type { Db, Params } from './db';
+
+/** The key of a row under each dimension; buckets are their own key whatever the dimension. */
+const KEYS: Record<AllocationDimension, string> = {
+  CLUSTER: 'a.cloud_account_id',
+  NODE: `if(a.node = '', '${UNALLOCATED}', a.node)`,
+  NAMESPACE: 'a.namespace',
+  CONTROLLER_KIND: `if(a.controller_kind = '', '${UNALLOCATED}', a.controller_kind)`,
+  CONTROLLER: `if(a.controller = '', '${UNALLOCATED}', concat(a.namespace, '/', a.controller_kind, '/', a.controller))`,
+  POD: `if(a.pod = '', '${UNALLOCATED}', concat(a.namespace, '/', a.pod))`,
+  CONTAINER: `if(a.container = '', '${UNALLOCATED}', concat(a.namespace, '/', a.pod, '/', a.container))`,
+  LABEL: `if(mapContains(a.labels, {labelKey:String}), a.labels[{labelKey:String}], '${UNALLOCATED}')`,
+};
+
+/** The short name of a key: the controller's, pod's or container's own name. */
+const NAMES: Partial<Record<AllocationDimension, string>> = {
+  CONTROLLER: 'a.controller',
+  POD: 'a.pod',
+  CONTAINER: 'a.container',
+};
+
+/** Node factor and volume factor of a row: the bill's correction, 1 where none. */
+const NODE_FACTOR = 'if(mapContains(r.nf, a.node), r.nf[a.node], 1)';
+const VOLUME_FACTOR = 'if(mapContains(r.vf, a.volume), r.vf[a.volume], 1)';
+
+/** ClickHouse adapter of {@link AllocationStore}: tables `k8s_allocations` and `k8s_allocation_runs`. */
+export class ClickHouseAllocationStore implements AllocationStore {
+  private lastVersion = 0;
+
+  constructor(private readonly db: Db) {}
+
+  async replaceDay(
+    organizationId: string,
+    clusterId: string,
+    day: string,
+    rows: readonly AllocationRow[],
+    correction: AllocationCorrection,
+  ): Promise<void> {
+    const version = this.nextMicros();
+    const base = { organization_id: organizationId, cloud_account_id: clusterId, date: day, version };
+    for (let i = 0; i < rows.length; i += 10_000)
+      await this.db.insert(
+        'k8s_allocations',
+        rows.slice(i, i + 10_000).map((row) => ({ ...base, ...columnsOf(row) })),
+      );
+    await this.writeRun(organizationId, clusterId, day, version, correction);
+    // Older versions are never read again (the run row points at this one): drop them.
+    await this.db.command(
+      `DELETE FROM {db:Identifier}.k8s_allocations
+       WHERE organization_id = {org:String} AND cloud_account_id = {cluster:String}
+         AND date = {day:Date} AND version < {version:UInt64}`,
+      { org: organizationId, cluster: clusterId, day, version },
+    );
+  }
+
+  /** Microseconds since the epoch, strictly increasing within the process. */
+  private nextMicros(): number {
+    this.lastVersion = Math.max(Date.now() * 1000, this.lastVersion + 1);
+    return this.lastVersion;
+  }
+
+  async correct(
+    organizationId: string,
+    clusterId: string,
+    day: string,
+    correction: AllocationCorrection,
+  ): Promise<void> {
+    const [live] = await this.db.query<{
+      version: string;
+      nf: Record<string, number>;
+      vf: Record<string, number>;
+      ei: number;
+      eu: number;
+    }>(
+      `SELECT argMax(version, updated_at) AS version, argMax(node_factors, updated_at) AS nf,
+              argMax(volume_factors, updated_at) AS vf, argMax(extra_idle, updated_at) AS ei,
+              argMax(extra_unmounted, updated_at) AS eu
+       FROM {db:Identifier}.k8s_allocation_runs
+       WHERE organization_id = {org:String} AND cloud_account_id = {cluster:String} AND date = {day:Date}
+       HAVING count() > 0`,
+      { org: organizationId, cluster: clusterId, day },
+    );
+    if (!live) return;
+    const same =
+      sameMap(live.nf, correction.nodeFactors) &&
+      sameMap(live.vf, correction.volumeFactors) &&
+      live.ei === correction.extraIdle &&
+      live.eu === correction.extraUnmounted;
+    if (!same) await this.writeRun(organizationId, clusterId, day, Number(live.version), correction);
+  }
+
+  async groups(query: AllocationQuery): Promise<AllocationGroup[]> {
+    const params: Params = {
+      org: query.organizationId,
+      from: query.from,
+      to: query.to,
+      ids: query.clusterIds ?? [],
+      labelKey: query.labelKey ?? '',
+    };
+    const runs = this.runsSql(query);
+    const keySql = `if(a.bucket != '', a.bucket, ${KEYS[query.by]})`;
+    const nameSql = NAMES[query.by]
+      ? `if(a.bucket != '' OR ${NAMES[query.by]} = '', ${keySql}, ${NAMES[query.by]})`
+      : keySql;
+    const matches = this.filterSql(query, params);
+    const date = query.daily ? 'toString(a.date)' : "CAST(NULL, 'Nullable(String)')";
+    const groups = await this.db.query<RawGroup>(
+      `WITH runs AS (${runs})
+       SELECT toString(a.cloud_account_id) AS clusterId, ${date} AS date, ${keySql} AS key,
+              any(${nameSql}) AS name, ${matches} AS matches,
+              sum(a.cpu_cost * ${NODE_FACTOR}) AS cpu, sum(a.ram_cost * ${NODE_FACTOR}) AS ram,
+              sum(a.gpu_cost * ${NODE_FACTOR}) AS gpu, sum(a.storage_cost * ${VOLUME_FACTOR}) AS storage,
+              sum(a.network_cost) AS network, sum(a.load_balancer_cost) AS loadBalancer,
+              sum(a.overhead_cost) AS overhead,
+              sum(a.idle_cpu_cost * ${NODE_FACTOR}) AS idleCpu, sum(a.idle_ram_cost * ${NODE_FACTOR}) AS idleRam,
+              sum(a.idle_gpu_cost * ${NODE_FACTOR}) AS idleGpu, sum(a.idle_other_cost * ${NODE_FACTOR}) AS idleOther,
+              sum(a.cpu_core_hours) AS cpuCoreHours, sum(a.ram_byte_hours) AS ramByteHours,
+              sum(a.cpu_request_core_hours) AS cpuRequestCoreHours, sum(a.cpu_usage_core_hours) AS cpuUsageCoreHours,
+              sum(a.ram_request_byte_hours) AS ramRequestByteHours, sum(a.ram_usage_byte_hours) AS ramUsageByteHours
+       FROM {db:Identifier}.k8s_allocations AS a
+       INNER JOIN runs AS r ON a.cloud_account_id = r.cloud_account_id AND a.date = r.date AND a.version = r.version
+       WHERE a.organization_id = {org:String} AND a.date >= {from:Date} AND a.date <= {to:Date}
+         ${query.clusterIds ? 'AND a.cloud_account_id IN {ids:Array(String)}' : ''}
+       GROUP BY clusterId, date, key, matches`,
+      params,
+    );
+    // Bills of nodes and volumes that had no metric price: idle and unmounted of their cluster.
+    const extras = await this.db.query<{
+      clusterId: string;
+      date: string | null;
+      idle: number;
+      unmounted: number;
+    }>(
+      `WITH runs AS (${runs})
+       SELECT toString(cloud_account_id) AS clusterId, ${query.daily ? 'toString(date)' : "CAST(NULL, 'Nullable(String)')"} AS date,
+              sum(extra_idle) AS idle, sum(extra_unmounted) AS unmounted
+       FROM runs WHERE extra_idle != 0 OR extra_unmounted != 0 GROUP BY clusterId, date`,
+      params,
+    );
+    const result = groups.map(toGroup);
+    const unfiltered = !hasFilter(query);
+    for (const extra of extras) {
+      if (extra.idle)
+        result.push({
+          ...zeroGroup(extra.clusterId, extra.date, IDLE, unfiltered),
+          idleOther: Number(extra.idle),
+        });
+      if (extra.unmounted)
+        result.push({
+          ...zeroGroup(extra.clusterId, extra.date, UNMOUNTED, unfiltered),
+          storage: Number(extra.unmounted),
+        });
+    }
+    return result;
+  }
+
+  /** The live version and correction of each of the organization's cluster-days in the range. */
+  private runsSql(query: AllocationQuery): string {
+    return `SELECT cloud_account_id, date, argMax(version, updated_at) AS version,
+                   argMax(node_factors, updated_at) AS nf, argMax(volume_factors, updated_at) AS vf,
+                   argMax(extra_idle, updated_at) AS extra_idle, argMax(extra_unmounted, updated_at) AS extra_unmounted
+            FROM {db:Identifier}.k8s_allocation_runs
+            WHERE organization_id = {org:String} AND date >= {from:Date} AND date <= {to:Date}
+              ${query.clusterIds ? 'AND cloud_account_id IN {ids:Array(String)}' : ''}
+            GROUP BY cloud_account_id, date`;
+  }
+
+  /** 1 where a row passes the filter (buckets never do when there is one), as SQL. */
+  private filterSql(query: AllocationQuery, params: Params): string {
+    const filter = query.filter;
+    if (!hasFilter(query) || !filter) return '1';
+    const parts = [`a.bucket = ''`];
+    if (filter.namespaces?.length) {
+      params.namespaces = filter.namespaces;
+      parts.push('a.namespace IN {namespaces:Array(String)}');
+    }
+    if (filter.controllers?.length) {
+      params.controllers = filter.controllers;
+      parts.push(
+        "concat(a.namespace, '/', a.controller_kind, '/', a.controller) IN {controllers:Array(String)}",
+      );
+    }
+    if (filter.nodes?.length) {
+      params.nodes = filter.nodes;
+      parts.push('a.node IN {nodes:Array(String)}');
+    }
+    (filter.labels ?? []).forEach(([k, v], i) => {
+      params[`lk${i}`] = k;
+      params[`lv${i}`] = v;
+      parts.push(`a.labels[{lk${i}:String}] = {lv${i}:String} AND mapContains(a.labels, {lk${i}:String})`);
+    });
+    return `toUInt8(${parts.join(' AND ')})`;
+  }
+
+  private async writeRun(
+    organizationId: string,
+    clusterId: string,
+    day: string,
+    version: number,
+    correction: AllocationCorrection,
+  ): Promise<void> {
+    await this.db.insert('k8s_allocation_runs', [
+      {
+        organization_id: organizationId,
+        cloud_account_id: clusterId,
+        date: day,
+        version,
+        node_factors: correction.nodeFactors,
+        volume_factors: correction.volumeFactors,
+        extra_idle: correction.extraIdle,
+        extra_unmounted: correction.extraUnmounted,
+        updated_at: microsTime(this.nextMicros()),
+      },
+    ]);
+  }
+}
+
+/** `YYYY-MM-DD hh:mm:ss.ffffff` (UTC) of microseconds since the epoch. */
+function microsTime(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  return `${toClickHouseTime(new Date(ms))}${String(micros % 1000).padStart(3, '0')}`;
+}
+
+type RawGroup = Omit<AllocationGroup, 'matches'> & { matches: number };
+
+function toGroup(raw: RawGroup): AllocationGroup {
+  const num = (v: unknown) => Number(v);
+  const opt = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    clusterId: raw.clusterId,
+    date: raw.date,
+    key: raw.key,
+    name: raw.name,
+    matches: Number(raw.matches) === 1,
+    cpu: num(raw.cpu),
+    ram: num(raw.ram),
+    gpu: num(raw.gpu),
+    storage: num(raw.storage),
+    network: num(raw.network),
+    loadBalancer: num(raw.loadBalancer),
+    overhead: num(raw.overhead),
+    idleCpu: num(raw.idleCpu),
+    idleRam: num(raw.idleRam),
+    idleGpu: num(raw.idleGpu),
+    idleOther: num(raw.idleOther),
+    cpuCoreHours: num(raw.cpuCoreHours),
+    ramByteHours: num(raw.ramByteHours),
+    cpuRequestCoreHours: opt(raw.cpuRequestCoreHours),
+    cpuUsageCoreHours: opt(raw.cpuUsageCoreHours),
+    ramRequestByteHours: opt(raw.ramRequestByteHours),
+    ramUsageByteHours: opt(raw.ramUsageByteHours),
+  };
+}
+
+function zeroGroup(clusterId: string, date: string | null, key: string, matches: boolean): AllocationGroup {
+  return {
+    clusterId,
+    date,
+    key,
+    name: key,
+    matches,
+    cpu: 0,
+    ram: 0,
+    gpu: 0,
+    storage: 0,
+    network: 0,
+    loadBalancer: 0,
+    overhead: 0,
+    idleCpu: 0,
+    idleRam: 0,
+    idleGpu: 0,
+    idleOther: 0,
+    cpuCoreHours: 0,
+    ramByteHours: 0,
+    cpuRequestCoreHours: null,
+    cpuUsageCoreHours: null,
+    ramRequestByteHours: null,
+    ramUsageByteHours: null,
+  };
+}
+
+function hasFilter(query: AllocationQuery): boolean {
+  const f = query.filter;
+  return Boolean(f && (f.namespaces?.length || f.controllers?.length || f.nodes?.length || f.labels?.length));
+}
+
+function sameMap(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => b[k] === a[k]);
+}
+
+/** The columns of a row (the cluster, day and version are added by the writer). */
+function columnsOf(row: AllocationRow): Record<string, unknown> {
+  return {
+    bucket: row.bucket,
+    namespace: row.namespace,
+    controller_kind: row.controllerKind,
+    controller: row.controller,
+    pod: row.pod,
+    container: row.container,
+    node: row.node,
+    volume: row.volume,
+    labels: row.labels,
+    cpu_cost: row.cpu,
+    ram_cost: row.ram,
+    gpu_cost: row.gpu,
+    storage_cost: row.storage,
+    network_cost: row.network,
+    load_balancer_cost: row.loadBalancer,
+    overhead_cost: row.overhead,
+    idle_cpu_cost: row.idleCpu,
+    idle_ram_cost: row.idleRam,
+    idle_gpu_cost: row.idleGpu,
+    idle_other_cost: row.idleOther,
+    cpu_core_hours: row.cpuCoreHours,
+    ram_byte_hours: row.ramByteHours,
+    gpu_hours: row.gpuHours,
+    cpu_request_core_hours: row.cpuRequestCoreHours,
+    cpu_usage_core_hours: row.cpuUsageCoreHours,
+    ram_request_byte_hours: row.ramRequestByteHours,
+    ram_usage_byte_hours: row.ramUsageByteHours,
+  };
+}

@@ -1,0 +1,66 @@
+import { buildAllocation, controllersOf, type AllocationAnswers } from '../../src/k8s-cost/allocation';
+import { allocationRowTotal } from '../../src/domain/allocation';
+import type { PromVector } from '../../src/domain/ports/metrics-source';
+import type { NodeEstimate } from '../../src/domain/reconciliation';
+
+const answers = (given: Partial<AllocationAnswers>): AllocationAnswers =>
+  new Proxy(given as AllocationAnswers, {
+    get: (target, name: string) => (target as Record<string, PromVector>)[name] ?? [],
+  });
+const at = (labels: Record<string, string>, value: number) => ({ metric: labels, value });
+const nodeEstimate = (name: string, cpu: number, ram: number, unsplit = 0): NodeEstimate => ({
+  name,
+  providerId: '',
+  cpu,
+  ram,
+  gpu: 0,
+  unsplit,
+  idle: 0,
+  hours: 24,
+});
+
+describe('buildAllocation', () => {
+  it("scales an overcommitted node's claims down to its cost; the rows add up to the cluster", () => {
+    // Node n: cpu $2, ram $1. Containers claim cpu $1.5 + $1.5 (= $3 > $2) and ram $0.25 + $0.25.
+    const c = (pod: string) => ({ namespace: 'ns', pod, container: 'c', node: 'n' });
+    const rows = buildAllocation(
+      answers({
+        allocCpu: [at(c('p1'), 1.5), at(c('p2'), 1.5)],
+        allocRam: [at(c('p1'), 0.25), at(c('p2'), 0.25)],
+      }),
+      {
+        nodes: [nodeEstimate('n', 2, 1), nodeEstimate('u', 0, 0, 0.7)],
+        volumes: [{ name: 'v', providerId: '', storage: 0.5 }],
+        management: 2.4,
+      },
+    );
+    const pod = (name: string) => rows.find((r) => r.pod === name);
+    expect(pod('p1')).toMatchObject({ cpu: 1, ram: 0.25, controllerKind: 'pod', controller: 'p1' });
+    const idle = rows.filter((r) => r.bucket === '__idle__');
+    expect(idle.map((r) => [r.node, r.idleCpu, r.idleRam, r.idleOther])).toEqual([
+      ['n', 0, 0.5, 0],
+      ['u', 0, 0, 0.7],
+    ]);
+    expect(rows.find((r) => r.bucket === '__unmounted__')).toMatchObject({ volume: 'v', storage: 0.5 });
+    expect(rows.find((r) => r.bucket === '__overhead__')).toMatchObject({ overhead: 2.4 });
+    // cluster: cpu 2 + ram 1 + unsplit 0.7 + storage 0.5 + management 2.4 = 6.6
+    expect(rows.reduce((s, r) => s + allocationRowTotal(r), 0)).toBeCloseTo(6.6, 12);
+  });
+
+  it('resolves owners: ReplicaSet to Deployment, "<none>" to the pod itself', () => {
+    const controllerOf = controllersOf(
+      [
+        at({ namespace: 'a', pod: 'web-1', owner_kind: 'ReplicaSet', owner_name: 'web-7d' }, 1),
+        at({ namespace: 'a', pod: 'solo', owner_kind: '<none>', owner_name: '<none>' }, 1),
+        at({ namespace: 'a', pod: 'rs-only', owner_kind: 'ReplicaSet', owner_name: 'orphan-rs' }, 1),
+        at({ namespace: 'a', pod: 'ds-x', owner_kind: 'DaemonSet', owner_name: 'agent' }, 1),
+      ],
+      [at({ namespace: 'a', replicaset: 'web-7d', owner_kind: 'Deployment', owner_name: 'web' }, 1)],
+    );
+    expect(controllerOf('a', 'web-1')).toEqual({ kind: 'deployment', name: 'web' });
+    expect(controllerOf('a', 'solo')).toEqual({ kind: 'pod', name: 'solo' });
+    expect(controllerOf('a', 'rs-only')).toEqual({ kind: 'replicaset', name: 'orphan-rs' });
+    expect(controllerOf('a', 'ds-x')).toEqual({ kind: 'daemonset', name: 'agent' });
+    expect(controllerOf('b', 'web-1')).toEqual({ kind: 'pod', name: 'web-1' }); // namespaces do not mix
+  });
+});
