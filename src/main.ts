@@ -171,6 +171,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     writer,
     tokens,
     reconciliationStore,
+    allocationStore,
   );
   return {
     config,

@@ -1,5 +1,6 @@
 import type { CloudAccount } from '../domain/model';
 import type {
+  AllocationDayRows,
   ClusterResourceLink,
   ExpenseRecord,
   K8sBreakdownRecord,
@@ -7,7 +8,8 @@ import type {
   StoredEstimate,
 } from '../domain/ports';
 import type { BilledLine, NodeEstimate } from '../domain/reconciliation';
-import { reconcileDay } from '../k8s-cost/reconcile';
+import { allocationCorrection, reconcileDay } from '../k8s-cost/reconcile';
+import { demoAllocation } from './demo-allocation';
 import { addDays, eachDay, parseDay } from '../domain/days';
 import { breakdownTotal } from '../domain/k8s-cost-components';
 import { badInput } from '../errors';
@@ -26,6 +28,8 @@ export interface DemoData {
   k8sBreakdowns: K8sBreakdownRecord[];
   /** Each cluster-day at metric prices, node by node (what a run would have stored). */
   estimates: StoredEstimate[];
+  /** Each cluster-day's workload allocation, consistent with its breakdown. */
+  allocations: AllocationDayRows[];
   /** The billed VMs that are nodes of a cluster. */
   links: ClusterResourceLink[];
   heartbeats: { cloudAccountId: string; at: Date }[];
@@ -854,6 +858,7 @@ export function buildDemoData(options: { lastDay: string; days?: number; now: Da
   // real installation's are), so each cluster-day is reconciled like a run would: the breakdown
   // holds the reconciled cost, the cluster's expense only what no bill line carries.
   const estimates: StoredEstimate[] = [];
+  const allocations: AllocationDayRows[] = [];
   const links = new Map<string, ClusterResourceLink>();
   const nodeResources = new Map<string, ResourceRecord>();
   for (const cluster of CLUSTERS) {
@@ -950,6 +955,20 @@ export function buildDemoData(options: { lastDay: string; days?: number; now: Da
       const estimate = { breakdown: estimated, nodes, volumes: [] };
       estimates.push({ clusterId: account.id, date: day, provisional: false, estimate });
       const reconciled = reconcileDay(day, estimate, lines);
+      allocations.push({
+        clusterId: account.id,
+        day,
+        rows: demoAllocation({
+          cluster: cluster.account === 'prodEks' ? 'prod-eks' : 'ml-gke',
+          nodes: raw.nodes,
+          idleFraction,
+          storage,
+          network,
+          loadBalancer,
+          management,
+        }),
+        correction: allocationCorrection(reconciled),
+      });
       k8sBreakdowns.push({
         cloudAccountId: account.id,
         resourceId: id,
@@ -983,6 +1002,7 @@ export function buildDemoData(options: { lastDay: string; days?: number; now: Da
     expenses,
     k8sBreakdowns,
     estimates,
+    allocations,
     links: [...links.values()],
     heartbeats,
   };

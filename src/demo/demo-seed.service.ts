@@ -1,4 +1,5 @@
 import type {
+  AllocationStore,
   CloudAccountRepository,
   ExpenseWriter,
   OrganizationRepository,
@@ -16,6 +17,7 @@ export class DemoSeedService {
     private readonly writer: ExpenseWriter,
     private readonly tokens: TokenService,
     private readonly reconciliation: ReconciliationStore,
+    private readonly allocations: AllocationStore,
   ) {}
 
   /**
@@ -36,6 +38,7 @@ export class DemoSeedService {
       await this.writer.insertK8sBreakdown(data.k8sBreakdowns);
       await this.reconciliation.saveEstimates(data.estimates);
       await this.reconciliation.saveLinks(data.organization.id, data.links);
+      await this.allocations.replaceDays(data.organization.id, data.allocations);
       for (const beat of data.heartbeats) await this.accounts.recordDataAt(beat.cloudAccountId, beat.at);
       await this.organizations.create({ ...data.organization, createdAt: now });
       rows = data.expenses.length;

@@ -34,6 +34,13 @@ export type DailyByServiceQueryVariables = Exact<{
 
 export type DailyByServiceQuery = { expenseBreakdown: { total: number, previousTotal: number, totals: Array<{ key: string, name: string, total: number, previousTotal: number }>, days: Array<{ date: string, total: number, items: Array<{ key: string, name: string, cost: number }> }> } };
 
+export type K8sAllocationQueryVariables = Exact<{
+  range: DateRangeInput;
+}>;
+
+
+export type K8sAllocationQuery = { k8sAllocation: { total: number, items: Array<{ key: string, cpu: number, ram: number, gpu: number, storage: number, network: number, loadBalancer: number, overhead: number, idle: number, total: number, cpuEfficiency: number | null, ramEfficiency: number | null }>, days: Array<{ date: string, items: Array<{ key: string, total: number }> }> } };
+
 export type K8sClustersQueryVariables = Exact<{
   range: DateRangeInput;
 }>;

@@ -15,7 +15,6 @@ import type {
   AggregateDayResult,
   AllocationStore,
 } from '../domain/ports';
-import type { AllocationCorrection } from '../domain/allocation';
 import { uuidV5 } from '../domain/uuid';
 import { K8S_COST_COLUMNS } from '../domain/k8s-cost-components';
 import { formatDay, parseDay } from '../domain/days';
@@ -23,7 +22,7 @@ import { isSafeTenantId, type K8sCostQuery } from './k8s-cost.queries';
 import { roundCost, type K8sCostCalculator } from './k8s-cost.calculator';
 import type { ClusterDayEstimate, ReconciledDay } from '../domain/reconciliation';
 import { billCandidates } from './provider-id';
-import { reconcileDay } from './reconcile';
+import { allocationCorrection, reconcileDay } from './reconcile';
 
 export type AggregationInputCode = 'UNKNOWN_CLUSTER' | 'NOT_A_CLUSTER' | 'BAD_DAY';
 
@@ -350,28 +349,6 @@ export class K8sCostAggregationService implements BillReconciler {
     if (!existing || canonical(existing) !== canonical(wanted))
       await this.deps.writer.upsertResources([wanted]);
   }
-}
-
-/**
- * How the bill corrects a cluster-day's allocation: each billed node's and volume's figures
- * scaled by billed / metric price (as reconcileDay scales the breakdown), and what was billed for
- * a node or volume with no metric price at all added to idle or unmounted.
- */
-export function allocationCorrection(day: ReconciledDay): AllocationCorrection {
-  const correction: AllocationCorrection = {
-    nodeFactors: {},
-    volumeFactors: {},
-    extraIdle: 0,
-    extraUnmounted: 0,
-  };
-  for (const r of day.resources) {
-    if (r.billed === null) continue;
-    const factors = r.kind === 'NODE' ? correction.nodeFactors : correction.volumeFactors;
-    if (r.estimated > 0) factors[r.name] = r.billed / r.estimated;
-    else if (r.kind === 'NODE') correction.extraIdle += r.billed;
-    else correction.extraUnmounted += r.billed;
-  }
-  return correction;
 }
 
 /** What a bill's ResourceId may look like for any node or volume of the day. */

@@ -7,6 +7,7 @@ import type {
 } from '../domain/reconciliation';
 import { billResourceKey, clusterResourceKeys, type BillMatchKey } from './provider-id';
 import { roundCost } from './k8s-cost.calculator';
+import type { AllocationCorrection } from '../domain/allocation';
 
 /** A bill line with the key it answers to. */
 interface KeyedLine {
@@ -136,4 +137,26 @@ export function reconcileDay(
     unbilled: roundCost(result.total - billed),
     resources,
   };
+}
+
+/**
+ * How the bill corrects a cluster-day's allocation: each billed node's and volume's figures
+ * scaled by billed / metric price (as reconcileDay scales the breakdown), and what was billed for
+ * a node or volume with no metric price at all added to idle or unmounted.
+ */
+export function allocationCorrection(day: ReconciledDay): AllocationCorrection {
+  const correction: AllocationCorrection = {
+    nodeFactors: {},
+    volumeFactors: {},
+    extraIdle: 0,
+    extraUnmounted: 0,
+  };
+  for (const r of day.resources) {
+    if (r.billed === null) continue;
+    const factors = r.kind === 'NODE' ? correction.nodeFactors : correction.volumeFactors;
+    if (r.estimated > 0) factors[r.name] = r.billed / r.estimated;
+    else if (r.kind === 'NODE') correction.extraIdle += r.billed;
+    else correction.extraUnmounted += r.billed;
+  }
+  return correction;
 }

@@ -5,7 +5,13 @@ import {
   type AllocationCorrection,
   type AllocationRow,
 } from '../domain/allocation';
-import type { AllocationDimension, AllocationGroup, AllocationQuery, AllocationStore } from '../domain/ports';
+import type {
+  AllocationDayRows,
+  AllocationDimension,
+  AllocationGroup,
+  AllocationQuery,
+  AllocationStore,
+} from '../domain/ports';
 import { toClickHouseTime } from '../domain/days';
 import type { Db, Params } from './db';
 
@@ -45,20 +51,37 @@ export class ClickHouseAllocationStore implements AllocationStore {
     rows: readonly AllocationRow[],
     correction: AllocationCorrection,
   ): Promise<void> {
-    const version = this.nextMicros();
-    const base = { organization_id: organizationId, cloud_account_id: clusterId, date: day, version };
-    for (let i = 0; i < rows.length; i += 10_000)
-      await this.db.insert(
-        'k8s_allocations',
-        rows.slice(i, i + 10_000).map((row) => ({ ...base, ...columnsOf(row) })),
-      );
-    await this.writeRun(organizationId, clusterId, day, version, correction);
-    // Older versions are never read again (the run row points at this one): drop them.
+    await this.replaceDays(organizationId, [{ clusterId, day, rows, correction }]);
+  }
+
+  async replaceDays(organizationId: string, days: readonly AllocationDayRows[]): Promise<void> {
+    if (!days.length) return;
+    const versions = days.map(() => this.nextMicros());
+    const first = versions[0] as number;
+    const all = days.flatMap(({ clusterId, day, rows }, i) => {
+      const base = {
+        organization_id: organizationId,
+        cloud_account_id: clusterId,
+        date: day,
+        version: versions[i],
+      };
+      return rows.map((row) => ({ ...base, ...columnsOf(row) }));
+    });
+    for (let i = 0; i < all.length; i += 50_000)
+      await this.db.insert('k8s_allocations', all.slice(i, i + 50_000));
+    // Then the run rows: from here on readers see the new versions, never a mix.
+    await this.db.insert(
+      'k8s_allocation_runs',
+      days.map(({ clusterId, day, correction }, i) =>
+        this.runRow(organizationId, clusterId, day, versions[i] as number, correction),
+      ),
+    );
+    // Older versions are never read again: drop them.
     await this.db.command(
       `DELETE FROM {db:Identifier}.k8s_allocations
-       WHERE organization_id = {org:String} AND cloud_account_id = {cluster:String}
-         AND date = {day:Date} AND version < {version:UInt64}`,
-      { org: organizationId, cluster: clusterId, day, version },
+       WHERE organization_id = {org:String} AND version < {first:UInt64}
+         AND concat(toString(cloud_account_id), '|', toString(date)) IN {keys:Array(String)}`,
+      { org: organizationId, first, keys: days.map((d) => `${d.clusterId}|${d.day}`) },
     );
   }
 
@@ -209,18 +232,28 @@ export class ClickHouseAllocationStore implements AllocationStore {
     correction: AllocationCorrection,
   ): Promise<void> {
     await this.db.insert('k8s_allocation_runs', [
-      {
-        organization_id: organizationId,
-        cloud_account_id: clusterId,
-        date: day,
-        version,
-        node_factors: correction.nodeFactors,
-        volume_factors: correction.volumeFactors,
-        extra_idle: correction.extraIdle,
-        extra_unmounted: correction.extraUnmounted,
-        updated_at: microsTime(this.nextMicros()),
-      },
+      this.runRow(organizationId, clusterId, day, version, correction),
     ]);
+  }
+
+  private runRow(
+    organizationId: string,
+    clusterId: string,
+    day: string,
+    version: number,
+    correction: AllocationCorrection,
+  ): Record<string, unknown> {
+    return {
+      organization_id: organizationId,
+      cloud_account_id: clusterId,
+      date: day,
+      version,
+      node_factors: correction.nodeFactors,
+      volume_factors: correction.volumeFactors,
+      extra_idle: correction.extraIdle,
+      extra_unmounted: correction.extraUnmounted,
+      updated_at: microsTime(this.nextMicros()),
+    };
   }
 }
 

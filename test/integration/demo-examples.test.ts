@@ -4,6 +4,7 @@ import { loadExampleQueries } from '../../src/http/examples';
 import { addDays, formatDay } from '../../src/domain/days';
 import type {
   DailyByServiceQuery,
+  K8sAllocationQuery,
   K8sClustersQuery,
   K8sReconciliationQuery,
   SpendByProviderQuery,
@@ -42,9 +43,10 @@ describe('example operations on the demo data', () => {
     await core.dispose();
   });
 
-  it('has the five example operations', () => {
+  it('has the six example operations', () => {
     expect([...examples.keys()]).toEqual([
       'daily-by-service',
+      'k8s-allocation',
       'k8s-clusters',
       'k8s-reconciliation',
       'spend-by-provider',
@@ -93,6 +95,24 @@ describe('example operations on the demo data', () => {
         .filter((edge) => edge.node.provider !== 'KUBERNETES')
         .every((e) => e.node.k8sCosts === null),
     ).toBe(true);
+  });
+
+  it('splits the clusters by namespace, idle shared, adding up to their reconciled cost', async () => {
+    const { k8sAllocation } = await run<K8sAllocationQuery>('k8s-allocation');
+    const { k8sClusters } = await run<K8sClustersQuery>('k8s-clusters');
+    const clusters = k8sClusters.reduce((sum, c) => sum + c.costs.total, 0);
+    expect(k8sAllocation.total).toBeCloseTo(clusters, 2);
+    expect(k8sAllocation.items.reduce((sum, i) => sum + i.total, 0)).toBeCloseTo(clusters, 2);
+    const keys = k8sAllocation.items.map((i) => i.key);
+    expect(keys).toEqual(
+      expect.arrayContaining(['shop', 'ml', 'serving', 'payments', '__overhead__', '__unmounted__']),
+    );
+    expect(keys).not.toContain('__idle__'); // shared
+    // $0.10/h x 24 h x 30 days x 2 clusters of management fee, in no namespace.
+    expect(k8sAllocation.items.find((i) => i.key === '__overhead__')?.total).toBeCloseTo(144, 6);
+    expect(k8sAllocation.days).toHaveLength(30);
+    const totals = [...k8sAllocation.items].map((i) => i.total);
+    expect(totals).toEqual([...totals].sort((a, b) => b - a));
   });
 
   it('reports prod-eks at $2.40 a day of EKS management and $1.20 of load balancers', async () => {

@@ -1,5 +1,6 @@
 import { buildDemoData, type DemoData } from '../../src/demo/demo-data';
 import { addDays, eachDay } from '../../src/domain/days';
+import { allocationRowTotal } from '../../src/domain/allocation';
 
 const LAST_DAY = '2025-06-30';
 const NOW = new Date('2025-07-01T06:00:00.000Z');
@@ -33,6 +34,38 @@ describe('buildDemoData', () => {
     expect(shifted.resources).toHaveLength(data.resources.length);
     // Resource ids do not depend on the range.
     expect(shifted.resources.map((r) => r.id)).toEqual(data.resources.map((r) => r.id));
+  });
+
+  it('gives every cluster-day a workload allocation that adds up to its breakdown, bill-corrected too', () => {
+    expect(data.allocations).toHaveLength(data.k8sBreakdowns.length);
+    for (const day of data.allocations) {
+      const estimate = data.estimates.find((e) => e.clusterId === day.clusterId && e.date === day.day);
+      const reconciled = data.k8sBreakdowns.find(
+        (b) => b.cloudAccountId === day.clusterId && b.date === day.day,
+      );
+      const atList = day.rows.reduce((sum, row) => sum + allocationRowTotal(row), 0);
+      expect(atList).toBeCloseTo(estimate?.estimate.breakdown.total ?? NaN, 4);
+      // The correction as the reader applies it: a node's rows scaled by its factor.
+      const corrected = day.rows.reduce(
+        (sum, row) =>
+          sum +
+          allocationRowTotal(row) +
+          (row.cpu + row.ram + row.gpu + row.idleCpu + row.idleRam + row.idleGpu + row.idleOther) *
+            ((day.correction.nodeFactors[row.node] ?? 1) - 1),
+        day.correction.extraIdle,
+      );
+      expect(corrected).toBeCloseTo(reconciled?.total ?? NaN, 4);
+    }
+    const namespaces = new Set(data.allocations.flatMap((d) => d.rows.map((r) => r.namespace)));
+    expect([...namespaces].sort()).toEqual([
+      '',
+      'kube-system',
+      'ml',
+      'monitoring',
+      'payments',
+      'serving',
+      'shop',
+    ]);
   });
 
   it('honours days', () => {

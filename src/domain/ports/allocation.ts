@@ -56,6 +56,14 @@ export interface AllocationGroup {
   ramUsageByteHours: number | null;
 }
 
+/** One cluster-day's allocation rows and the bill's correction of them. */
+export interface AllocationDayRows {
+  clusterId: string;
+  day: string;
+  rows: readonly AllocationRow[];
+  correction: AllocationCorrection;
+}
+
 /** Where cluster-days' allocations live (ClickHouse implements it). */
 export interface AllocationStore {
   /**
@@ -69,6 +77,8 @@ export interface AllocationStore {
     rows: readonly AllocationRow[],
     correction: AllocationCorrection,
   ): Promise<void>;
+  /** replaceDay for many cluster-days of one organization at once (the demo's 90 days). */
+  replaceDays(organizationId: string, days: readonly AllocationDayRows[]): Promise<void>;
   /** Changes the bill's correction of the live version (after a bill import); no-op when none. */
   correct(
     organizationId: string,
