@@ -178,6 +178,28 @@ describe('K8sCostAggregationService on a real Prometheus day', () => {
     expectCosts({ ...stored?.costs }, A_DAY);
   });
 
+  it('splits cluster A over its workloads, adding up to its total; the overcommitted job costs its node', async () => {
+    const report = (by: 'NAMESPACE' | 'NODE') =>
+      core.services.allocation.report(org, {
+        range: { start: day, end: day },
+        by,
+        clusterIds: [CLUSTER_A],
+        idle: 'SEPARATE',
+      });
+    const namespaces = await report('NAMESPACE');
+    expect(namespaces.total).toBeCloseTo(19.348746, 6);
+    const t = Object.fromEntries(namespaces.items.map((i) => [i.key, i.total]));
+    // batch/run claims 8 cores and 40 GiB on ip-10-0-2-33 (8 vCPU, 32 GiB) for 6 h: charged the
+    // node's whole cpu + ram, 1.517328 + 0.813504, never more.
+    expect(t.batch).toBeCloseTo(2.330832, 6);
+    // misc/cron runs on ip-10-0-4-90, which has no capacity series: nothing can be priced for it;
+    // that node's $0.096/h x 12 h is idle (the pod still shows, at $0).
+    expect(t.misc).toBe(0);
+    expect(t.__overhead__).toBeCloseTo(2.4, 6); // $0.10/h EKS fee
+    const nodes = await report('NODE');
+    expect(nodes.items.find((i) => i.key === 'ip-10-0-2-33')?.total).toBeCloseTo(2.330832, 6);
+  });
+
   it('writes the cluster as a virtual resource with one expenses row beside the breakdown', async () => {
     const resourceId = clusterResourceId(CLUSTER_A);
     const [resource] = await core.db.query<Record<string, unknown>>(
