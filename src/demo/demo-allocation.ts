@@ -1,4 +1,4 @@
-import { IDLE, OVERHEAD, UNMOUNTED, type AllocationRow } from '../domain/allocation';
+import { IDLE, OVERHEAD, UNMOUNTED, allocationRow as row, type AllocationRow } from '../domain/allocation';
 
 /** A workload of a demo cluster: its share of what containers claimed on every node. */
 interface DemoWorkload {
@@ -167,39 +167,6 @@ export interface DemoAllocationInput {
 }
 
 const round = (value: number) => Number(value.toFixed(9)) + 0;
-
-function row(fields: Partial<AllocationRow>): AllocationRow {
-  return {
-    bucket: '',
-    namespace: '',
-    controllerKind: '',
-    controller: '',
-    pod: '',
-    container: '',
-    node: '',
-    volume: '',
-    labels: {},
-    cpu: 0,
-    ram: 0,
-    gpu: 0,
-    storage: 0,
-    network: 0,
-    loadBalancer: 0,
-    overhead: 0,
-    idleCpu: 0,
-    idleRam: 0,
-    idleGpu: 0,
-    idleOther: 0,
-    cpuCoreHours: 0,
-    ramByteHours: 0,
-    gpuHours: 0,
-    cpuRequestCoreHours: null,
-    cpuUsageCoreHours: null,
-    ramRequestByteHours: null,
-    ramUsageByteHours: null,
-    ...fields,
-  };
-}
 
 /**
  * A demo cluster-day's allocation at metric prices, consistent with its breakdown: on every node

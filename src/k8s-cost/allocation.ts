@@ -1,4 +1,12 @@
-import { IDLE, OVERHEAD, UNMOUNTED, type AllocationBucket, type AllocationRow } from '../domain/allocation';
+import {
+  IDLE,
+  OVERHEAD,
+  UNMOUNTED,
+  allocationRow,
+  roundFigures,
+  type AllocationRow,
+} from '../domain/allocation';
+import { groupBy } from '../domain/group-by';
 import type { NodeEstimate, VolumeEstimate } from '../domain/reconciliation';
 import type { PromVector } from '../domain/ports/metrics-source';
 
@@ -29,11 +37,6 @@ export interface AllocationTotals {
   nodes: readonly NodeEstimate[];
   volumes: readonly VolumeEstimate[];
   management: number;
-}
-
-/** Money kept to 1e-9 $, like the cluster totals. */
-function round(value: number): number {
-  return Number(value.toFixed(9)) + 0;
 }
 
 const key = (...parts: string[]) => parts.join('\u0000');
@@ -87,38 +90,6 @@ export function labelsOf(
   return found;
 }
 
-function emptyRow(bucket: AllocationBucket): AllocationRow {
-  return {
-    bucket,
-    namespace: '',
-    controllerKind: '',
-    controller: '',
-    pod: '',
-    container: '',
-    node: '',
-    volume: '',
-    labels: {},
-    cpu: 0,
-    ram: 0,
-    gpu: 0,
-    storage: 0,
-    network: 0,
-    loadBalancer: 0,
-    overhead: 0,
-    idleCpu: 0,
-    idleRam: 0,
-    idleGpu: 0,
-    idleOther: 0,
-    cpuCoreHours: 0,
-    ramByteHours: 0,
-    gpuHours: 0,
-    cpuRequestCoreHours: null,
-    cpuUsageCoreHours: null,
-    ramRequestByteHours: null,
-    ramUsageByteHours: null,
-  };
-}
-
 /**
  * The cluster-day's allocation rows. They add up to the cluster's total (cpu + ram + gpu +
  * unsplit + storage + network + load balancers + management):
@@ -144,8 +115,7 @@ export function buildAllocation(answer: AllocationAnswers, totals: AllocationTot
     let row = rows.get(k);
     if (!row) {
       const controller = pod ? controllerOf(namespace, pod) : { kind: '', name: '' };
-      row = {
-        ...emptyRow(''),
+      row = allocationRow({
         namespace,
         controllerKind: controller.kind,
         controller: controller.name,
@@ -154,7 +124,7 @@ export function buildAllocation(answer: AllocationAnswers, totals: AllocationTot
         node,
         volume,
         labels: pod ? labelsFor(namespace, pod) : (namespaceLabels.get(key(namespace)) ?? {}),
-      };
+      });
       rows.set(k, row);
     }
     return row;
@@ -176,10 +146,11 @@ export function buildAllocation(answer: AllocationAnswers, totals: AllocationTot
 
   // Overcommitted nodes: claims scaled down to the node's cost of the resource; idle is the rest.
   const containers = [...rows.values()];
+  const byNode = groupBy(containers, (row) => row.node);
   const idleRows: AllocationRow[] = [];
   for (const node of totals.nodes) {
-    const on = containers.filter((row) => row.node === node.name);
-    const idle = { ...emptyRow(IDLE), node: node.name, idleOther: node.unsplit };
+    const on = byNode.get(node.name) ?? [];
+    const idle = allocationRow({ bucket: IDLE, node: node.name, idleOther: node.unsplit });
     for (const [resource, idleField] of [
       ['cpu', 'idleCpu'],
       ['ram', 'idleRam'],
@@ -252,7 +223,7 @@ export function buildAllocation(answer: AllocationAnswers, totals: AllocationTot
   for (const volume of totals.volumes) {
     const rest = volume.storage - (claimedOf.get(volume.name) ?? 0);
     if (Math.abs(rest) > 1e-12)
-      unmounted.push({ ...emptyRow(UNMOUNTED), volume: volume.name, storage: rest });
+      unmounted.push(allocationRow({ bucket: UNMOUNTED, volume: volume.name, storage: rest }));
   }
 
   for (const { metric, value } of answer.podNetwork) {
@@ -263,36 +234,13 @@ export function buildAllocation(answer: AllocationAnswers, totals: AllocationTot
   for (const { metric, value } of answer.loadBalancers)
     workloadRow(metric.namespace ?? '', '', '', '').loadBalancer += value;
 
-  const overhead = totals.management ? [{ ...emptyRow(OVERHEAD), overhead: totals.management }] : [];
+  const overhead = totals.management
+    ? [allocationRow({ bucket: OVERHEAD, overhead: totals.management })]
+    : [];
   const all = [...rows.values(), ...idleRows, ...unmounted, ...overhead];
-  for (const row of all)
-    for (const field of COST_FIELDS) {
-      const value = row[field];
-      if (value !== null) row[field] = round(value);
-    }
+  all.forEach(roundFigures);
   return all.sort(compareRows);
 }
-
-const COST_FIELDS = [
-  'cpu',
-  'ram',
-  'gpu',
-  'storage',
-  'network',
-  'loadBalancer',
-  'overhead',
-  'idleCpu',
-  'idleRam',
-  'idleGpu',
-  'idleOther',
-  'cpuCoreHours',
-  'ramByteHours',
-  'gpuHours',
-  'cpuRequestCoreHours',
-  'cpuUsageCoreHours',
-  'ramRequestByteHours',
-  'ramUsageByteHours',
-] as const;
 
 function compareRows(a: AllocationRow, b: AllocationRow): number {
   const ka = key(a.bucket, a.namespace, a.pod, a.container, a.node, a.volume);

@@ -16,6 +16,7 @@ import type {
   AllocationStore,
 } from '../domain/ports';
 import { uuidV5 } from '../domain/uuid';
+import { groupBy } from '../domain/group-by';
 import { K8S_COST_COLUMNS } from '../domain/k8s-cost-components';
 import { formatDay, parseDay } from '../domain/days';
 import { isSafeTenantId, type K8sCostQuery } from './k8s-cost.queries';
@@ -245,8 +246,7 @@ export class K8sCostAggregationService implements BillReconciler {
    */
   async reconcileOrganization(organizationId: string, from: string, to: string): Promise<number> {
     const estimates = await this.deps.reconciliation.estimates(organizationId, from, to);
-    const byCluster = new Map<string, StoredEstimate[]>();
-    for (const e of estimates) byCluster.set(e.clusterId, [...(byCluster.get(e.clusterId) ?? []), e]);
+    const byCluster = groupBy(estimates, (e) => e.clusterId);
     for (const [clusterId, days] of byCluster) {
       const candidates = { exact: [] as string[], suffixes: [] as string[] };
       for (const e of days) {

@@ -1,15 +1,25 @@
-import { IDLE, OVERHEAD, UNMOUNTED, sanitizeLabelName } from '../domain/allocation';
+import {
+  ALLOCATION_FIGURES,
+  IDLE,
+  OVERHEAD,
+  UNMOUNTED,
+  sanitizeLabelName,
+  zeroFigures,
+  type AllocationFigure,
+  type AllocationFigures,
+} from '../domain/allocation';
 import type {
   AllocationDimension,
   AllocationFilter,
   AllocationGroup,
   AllocationStore,
-  CloudAccountLookup,
+  CloudAccountRepository,
 } from '../domain/ports';
 import type { DayRange } from '../domain/model';
 import { roundCost } from '../k8s-cost/k8s-cost.calculator';
 import { badInput } from '../errors';
 import { validateRange } from './ranges';
+import { groupBy } from '../domain/group-by';
 
 export type IdleMode = 'SEPARATE' | 'SHARE' | 'HIDE';
 
@@ -70,28 +80,28 @@ const BUCKETS = new Set([IDLE, UNMOUNTED, OVERHEAD]);
 export class K8sAllocationService {
   constructor(
     private readonly store: AllocationStore,
-    private readonly accounts: CloudAccountLookup,
+    private readonly accounts: Pick<CloudAccountRepository, 'getMany'>,
   ) {}
 
   async report(organizationId: string, request: AllocationRequest): Promise<AllocationReport> {
     const groups = await this.store.groups(this.query(organizationId, request, false));
-    const items = await this.itemsOf(organizationId, groups, request);
+    const items = itemsOf(groups, request.idle);
+    if (request.by === 'CLUSTER') {
+      // The keys are cluster ids of this organization: one lookup names them all.
+      const ids = items.map((item) => item.key).filter((key) => !BUCKETS.has(key));
+      const names = new Map((await this.accounts.getMany(organizationId, ids)).map((a) => [a.id, a.name]));
+      for (const item of items) item.name = names.get(item.key) ?? item.name;
+    }
     return { total: roundCost(items.reduce((sum, item) => sum + item.total, 0)), items };
   }
 
   async days(organizationId: string, request: AllocationRequest): Promise<AllocationDay[]> {
     const groups = await this.store.groups(this.query(organizationId, request, true));
-    const byDate = new Map<string, AllocationGroup[]>();
-    for (const group of groups) {
-      const date = group.date ?? '';
-      byDate.set(date, [...(byDate.get(date) ?? []), group]);
-    }
-    const days: AllocationDay[] = [];
-    for (const date of [...byDate.keys()].sort()) {
-      const items = await this.itemsOf(organizationId, byDate.get(date) ?? [], request);
-      days.push({ date, items: items.map((item) => ({ key: item.key, total: item.total })) });
-    }
-    return days;
+    const byDate = groupBy(groups, (group) => group.date ?? '');
+    return [...byDate.keys()].sort().map((date) => ({
+      date,
+      items: itemsOf(byDate.get(date) ?? [], request.idle).map(({ key, total }) => ({ key, total })),
+    }));
   }
 
   private query(organizationId: string, request: AllocationRequest, daily: boolean) {
@@ -123,35 +133,26 @@ export class K8sAllocationService {
       daily,
     };
   }
+}
 
-  /** Items of one report (or one day): idle handled per cluster, then merged by key. */
-  private async itemsOf(
-    organizationId: string,
-    groups: readonly AllocationGroup[],
-    request: AllocationRequest,
-  ): Promise<AllocationItem[]> {
-    const byCluster = new Map<string, AllocationGroup[]>();
-    for (const group of groups)
-      byCluster.set(group.clusterId, [...(byCluster.get(group.clusterId) ?? []), group]);
-    const merged = new Map<string, Sums>();
-    for (const clusterGroups of byCluster.values()) {
-      for (const item of withIdle(clusterGroups, request.idle)) {
-        const sums = merged.get(item.key) ?? emptySums(item.key, item.name);
-        add(sums, item);
-        merged.set(item.key, sums);
-      }
+/** Items of one report (or one day): idle handled per cluster, then merged by key, largest first. */
+function itemsOf(groups: readonly AllocationGroup[], idle: IdleMode): AllocationItem[] {
+  const merged = new Map<string, Sums>();
+  for (const clusterGroups of groupBy(groups, (group) => group.clusterId).values()) {
+    for (const placed of withIdle(clusterGroups, idle)) {
+      const sums = merged.get(placed.key) ?? {
+        key: placed.key,
+        name: placed.name,
+        figures: zeroFigures(),
+        idle: 0,
+      };
+      add(sums, placed);
+      merged.set(placed.key, sums);
     }
-    if (request.by === 'CLUSTER') {
-      for (const sums of merged.values()) {
-        if (BUCKETS.has(sums.key)) continue;
-        const account = await this.accounts.findById(sums.key);
-        if (account && account.organizationId === organizationId) sums.name = account.name;
-      }
-    }
-    return [...merged.values()]
-      .map(toItem)
-      .sort((a, b) => b.total - a.total || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
+  return [...merged.values()]
+    .map(toItem)
+    .sort((a, b) => b.total - a.total || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** A group's figures once idle is placed: its share (SHARE) or the idle item itself. */
@@ -202,95 +203,57 @@ function withIdle(groups: readonly AllocationGroup[], mode: IdleMode): Placed[] 
     placed.push({
       key: IDLE,
       name: IDLE,
-      group: { ...idleGroups[0], cpuCoreHours: 0, ramByteHours: 0 },
+      group: idleGroups[0],
       idle: leftover,
     });
   return placed;
 }
 
+/** A key's figures summed over its groups (their own idle figures left out), and its idle. */
 interface Sums {
   key: string;
   name: string;
-  cpu: number;
-  ram: number;
-  gpu: number;
-  storage: number;
-  network: number;
-  loadBalancer: number;
-  overhead: number;
+  figures: AllocationFigures;
   idle: number;
-  cpuCoreHours: number;
-  ramByteHours: number;
-  cpuRequest: number | null;
-  cpuUsage: number | null;
-  ramRequest: number | null;
-  ramUsage: number | null;
 }
 
-function emptySums(key: string, name: string): Sums {
-  return {
-    key,
-    name,
-    cpu: 0,
-    ram: 0,
-    gpu: 0,
-    storage: 0,
-    network: 0,
-    loadBalancer: 0,
-    overhead: 0,
-    idle: 0,
-    cpuCoreHours: 0,
-    ramByteHours: 0,
-    cpuRequest: null,
-    cpuUsage: null,
-    ramRequest: null,
-    ramUsage: null,
-  };
-}
-
-const plus = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : a + b);
+/** The figures an item sums; a group's idle* figures reach it only through `idle` (placed). */
+const SUMMED = ALLOCATION_FIGURES.filter(({ key }) => !key.startsWith('idle'));
+/** The idle item's own cpu, ram and gpu are idle, not used: they are in its `idle` only. */
+const USED = new Set<AllocationFigure>(['cpu', 'ram', 'gpu']);
 
 function add(sums: Sums, placed: Placed): void {
-  const g = placed.group;
   const isIdle = placed.key === IDLE;
-  if (!isIdle) {
-    sums.cpu += g.cpu;
-    sums.ram += g.ram;
-    sums.gpu += g.gpu;
+  const figures = sums.figures as Record<AllocationFigure, number | null>;
+  for (const { key } of SUMMED) {
+    if (isIdle && USED.has(key)) continue;
+    const value = placed.group[key];
+    const sum = figures[key];
+    figures[key] = sum === null ? value : value === null ? sum : sum + value;
   }
-  sums.storage += g.storage;
-  sums.network += g.network;
-  sums.loadBalancer += g.loadBalancer;
-  sums.overhead += g.overhead;
   sums.idle += placed.idle;
-  sums.cpuCoreHours += g.cpuCoreHours;
-  sums.ramByteHours += g.ramByteHours;
-  sums.cpuRequest = plus(sums.cpuRequest, g.cpuRequestCoreHours);
-  sums.cpuUsage = plus(sums.cpuUsage, g.cpuUsageCoreHours);
-  sums.ramRequest = plus(sums.ramRequest, g.ramRequestByteHours);
-  sums.ramUsage = plus(sums.ramUsage, g.ramUsageByteHours);
 }
 
-function toItem(s: Sums): AllocationItem {
-  const parts = [s.cpu, s.ram, s.gpu, s.storage, s.network, s.loadBalancer, s.overhead, s.idle];
+function toItem({ key, name, figures: f, idle }: Sums): AllocationItem {
+  const parts = [f.cpu, f.ram, f.gpu, f.storage, f.network, f.loadBalancer, f.overhead, idle];
   const efficiency = (usage: number | null, request: number | null) =>
     usage !== null && request !== null && request > 0 ? roundCost(usage / request) : null;
   return {
-    key: s.key,
-    name: s.name,
-    cpu: roundCost(s.cpu),
-    ram: roundCost(s.ram),
-    gpu: roundCost(s.gpu),
-    storage: roundCost(s.storage),
-    network: roundCost(s.network),
-    loadBalancer: roundCost(s.loadBalancer),
-    overhead: roundCost(s.overhead),
-    idle: roundCost(s.idle),
+    key,
+    name,
+    cpu: roundCost(f.cpu),
+    ram: roundCost(f.ram),
+    gpu: roundCost(f.gpu),
+    storage: roundCost(f.storage),
+    network: roundCost(f.network),
+    loadBalancer: roundCost(f.loadBalancer),
+    overhead: roundCost(f.overhead),
+    idle: roundCost(idle),
     total: roundCost(parts.reduce((a, b) => a + b, 0)),
-    cpuCoreHours: roundCost(s.cpuCoreHours),
-    ramByteHours: roundCost(s.ramByteHours),
-    cpuEfficiency: efficiency(s.cpuUsage, s.cpuRequest),
-    ramEfficiency: efficiency(s.ramUsage, s.ramRequest),
+    cpuCoreHours: roundCost(f.cpuCoreHours),
+    ramByteHours: roundCost(f.ramByteHours),
+    cpuEfficiency: efficiency(f.cpuUsageCoreHours, f.cpuRequestCoreHours),
+    ramEfficiency: efficiency(f.ramUsageByteHours, f.ramRequestByteHours),
   };
 }
 

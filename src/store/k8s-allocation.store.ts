@@ -1,8 +1,11 @@
 import {
+  ALLOCATION_FIGURES,
   IDLE,
   UNALLOCATED,
   UNMOUNTED,
+  zeroFigures,
   type AllocationCorrection,
+  type AllocationFigures,
   type AllocationRow,
 } from '../domain/allocation';
 import type {
@@ -35,8 +38,15 @@ const NAMES: Partial<Record<AllocationDimension, string>> = {
 };
 
 /** Node factor and volume factor of a row: the bill's correction, 1 where none. */
-const NODE_FACTOR = 'if(mapContains(r.nf, a.node), r.nf[a.node], 1)';
-const VOLUME_FACTOR = 'if(mapContains(r.vf, a.volume), r.vf[a.volume], 1)';
+const FACTORS = {
+  node: ' * if(mapContains(r.nf, a.node), r.nf[a.node], 1)',
+  volume: ' * if(mapContains(r.vf, a.volume), r.vf[a.volume], 1)',
+};
+
+/** Each figure summed over a group, bill-corrected where it has a factor. */
+const SUMS = ALLOCATION_FIGURES.map(
+  ({ key, column, factor }) => `sum(a.${column}${factor ? FACTORS[factor] : ''}) AS ${key}`,
+).join(',\n              ');
 
 /** ClickHouse adapter of {@link AllocationStore}: tables `k8s_allocations` and `k8s_allocation_runs`. */
 export class ClickHouseAllocationStore implements AllocationStore {
@@ -140,15 +150,7 @@ export class ClickHouseAllocationStore implements AllocationStore {
       `WITH runs AS (${runs})
        SELECT toString(a.cloud_account_id) AS clusterId, ${date} AS date, ${keySql} AS key,
               any(${nameSql}) AS name, ${matches} AS matches,
-              sum(a.cpu_cost * ${NODE_FACTOR}) AS cpu, sum(a.ram_cost * ${NODE_FACTOR}) AS ram,
-              sum(a.gpu_cost * ${NODE_FACTOR}) AS gpu, sum(a.storage_cost * ${VOLUME_FACTOR}) AS storage,
-              sum(a.network_cost) AS network, sum(a.load_balancer_cost) AS loadBalancer,
-              sum(a.overhead_cost) AS overhead,
-              sum(a.idle_cpu_cost * ${NODE_FACTOR}) AS idleCpu, sum(a.idle_ram_cost * ${NODE_FACTOR}) AS idleRam,
-              sum(a.idle_gpu_cost * ${NODE_FACTOR}) AS idleGpu, sum(a.idle_other_cost * ${NODE_FACTOR}) AS idleOther,
-              sum(a.cpu_core_hours) AS cpuCoreHours, sum(a.ram_byte_hours) AS ramByteHours,
-              sum(a.cpu_request_core_hours) AS cpuRequestCoreHours, sum(a.cpu_usage_core_hours) AS cpuUsageCoreHours,
-              sum(a.ram_request_byte_hours) AS ramRequestByteHours, sum(a.ram_usage_byte_hours) AS ramUsageByteHours
+              ${SUMS}
        FROM {db:Identifier}.k8s_allocations AS a
        INNER JOIN runs AS r ON a.cloud_account_id = r.cloud_account_id AND a.date = r.date AND a.version = r.version
        WHERE a.organization_id = {org:String} AND a.date >= {from:Date} AND a.date <= {to:Date}
@@ -263,62 +265,31 @@ function microsTime(micros: number): string {
   return `${toClickHouseTime(new Date(ms))}${String(micros % 1000).padStart(3, '0')}`;
 }
 
-type RawGroup = Omit<AllocationGroup, 'matches'> & { matches: number };
+type RawGroup = Omit<AllocationGroup, 'matches' | keyof AllocationFigures> & { matches: number } & Record<
+    keyof AllocationFigures,
+    string | number | null
+  >;
 
+/** A group as read: figures arrive as JSON numbers or strings, nullable ones as null. */
 function toGroup(raw: RawGroup): AllocationGroup {
-  const num = (v: unknown) => Number(v);
-  const opt = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  return {
+  const group: AllocationGroup = {
     clusterId: raw.clusterId,
     date: raw.date,
     key: raw.key,
     name: raw.name,
     matches: Number(raw.matches) === 1,
-    cpu: num(raw.cpu),
-    ram: num(raw.ram),
-    gpu: num(raw.gpu),
-    storage: num(raw.storage),
-    network: num(raw.network),
-    loadBalancer: num(raw.loadBalancer),
-    overhead: num(raw.overhead),
-    idleCpu: num(raw.idleCpu),
-    idleRam: num(raw.idleRam),
-    idleGpu: num(raw.idleGpu),
-    idleOther: num(raw.idleOther),
-    cpuCoreHours: num(raw.cpuCoreHours),
-    ramByteHours: num(raw.ramByteHours),
-    cpuRequestCoreHours: opt(raw.cpuRequestCoreHours),
-    cpuUsageCoreHours: opt(raw.cpuUsageCoreHours),
-    ramRequestByteHours: opt(raw.ramRequestByteHours),
-    ramUsageByteHours: opt(raw.ramUsageByteHours),
+    ...zeroFigures(),
   };
+  const figures = group as unknown as Record<string, number | null>;
+  for (const { key } of ALLOCATION_FIGURES) {
+    const value = raw[key];
+    figures[key] = value === null || value === undefined ? null : Number(value);
+  }
+  return group;
 }
 
 function zeroGroup(clusterId: string, date: string | null, key: string, matches: boolean): AllocationGroup {
-  return {
-    clusterId,
-    date,
-    key,
-    name: key,
-    matches,
-    cpu: 0,
-    ram: 0,
-    gpu: 0,
-    storage: 0,
-    network: 0,
-    loadBalancer: 0,
-    overhead: 0,
-    idleCpu: 0,
-    idleRam: 0,
-    idleGpu: 0,
-    idleOther: 0,
-    cpuCoreHours: 0,
-    ramByteHours: 0,
-    cpuRequestCoreHours: null,
-    cpuUsageCoreHours: null,
-    ramRequestByteHours: null,
-    ramUsageByteHours: null,
-  };
+  return { clusterId, date, key, name: key, matches, ...zeroFigures() };
 }
 
 function hasFilter(query: AllocationQuery): boolean {
@@ -333,7 +304,7 @@ function sameMap(a: Record<string, number>, b: Record<string, number>): boolean 
 
 /** The columns of a row (the cluster, day and version are added by the writer). */
 function columnsOf(row: AllocationRow): Record<string, unknown> {
-  return {
+  const columns: Record<string, unknown> = {
     bucket: row.bucket,
     namespace: row.namespace,
     controller_kind: row.controllerKind,
@@ -343,23 +314,7 @@ function columnsOf(row: AllocationRow): Record<string, unknown> {
     node: row.node,
     volume: row.volume,
     labels: row.labels,
-    cpu_cost: row.cpu,
-    ram_cost: row.ram,
-    gpu_cost: row.gpu,
-    storage_cost: row.storage,
-    network_cost: row.network,
-    load_balancer_cost: row.loadBalancer,
-    overhead_cost: row.overhead,
-    idle_cpu_cost: row.idleCpu,
-    idle_ram_cost: row.idleRam,
-    idle_gpu_cost: row.idleGpu,
-    idle_other_cost: row.idleOther,
-    cpu_core_hours: row.cpuCoreHours,
-    ram_byte_hours: row.ramByteHours,
-    gpu_hours: row.gpuHours,
-    cpu_request_core_hours: row.cpuRequestCoreHours,
-    cpu_usage_core_hours: row.cpuUsageCoreHours,
-    ram_request_byte_hours: row.ramRequestByteHours,
-    ram_usage_byte_hours: row.ramUsageByteHours,
   };
+  for (const { key, column } of ALLOCATION_FIGURES) columns[column] = row[key];
+  return columns;
 }

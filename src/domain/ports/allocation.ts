@@ -1,4 +1,4 @@
-import type { AllocationCorrection, AllocationRow } from '../allocation';
+import type { AllocationCorrection, AllocationFigures, AllocationRow } from '../allocation';
 
 /** Dimensions an allocation report groups by (GraphQL `K8sAllocationDimension`). */
 export type AllocationDimension =
@@ -31,29 +31,12 @@ export interface AllocationQuery {
  * One group of a cluster's allocation, bill-corrected: a workload key (or a bucket) on one
  * cluster (and day, when daily). `matches`: the group's rows pass the filter.
  */
-export interface AllocationGroup {
+export interface AllocationGroup extends AllocationFigures {
   clusterId: string;
   date: string | null;
   key: string;
   name: string;
   matches: boolean;
-  cpu: number;
-  ram: number;
-  gpu: number;
-  storage: number;
-  network: number;
-  loadBalancer: number;
-  overhead: number;
-  idleCpu: number;
-  idleRam: number;
-  idleGpu: number;
-  idleOther: number;
-  cpuCoreHours: number;
-  ramByteHours: number;
-  cpuRequestCoreHours: number | null;
-  cpuUsageCoreHours: number | null;
-  ramRequestByteHours: number | null;
-  ramUsageByteHours: number | null;
 }
 
 /** One cluster-day's allocation rows and the bill's correction of them. */
