@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestCore } from '../support/test-core';
-import { createGraphQL, dataOf, Fixtures, type RunGraphQL } from '../support/fixtures';
-import { ensureTestRedis, eventually, randomPrefix, removePrefix, TEST_REDIS_URL } from '../support/redis';
+import { createGraphQL, dataOf, Fixtures, runClusterDay, type RunGraphQL } from '../support/fixtures';
+import { ensureTestRedis, randomPrefix, removePrefix, TEST_REDIS_URL } from '../support/redis';
 import { startK8sDayPrometheus, type K8sDayPrometheus, type SeriesSpec } from '../support/k8s-day-fixture';
 import { startJobs, type Core, type RunningJobs } from '../../src/main';
 import { addDays } from '../../src/domain/days';
@@ -323,28 +323,7 @@ describe('workload allocation (real Prometheus, job, GraphQL)', () => {
     await removePrefix(prefix);
   });
 
-  async function runDay(): Promise<void> {
-    const { aggregateK8sCosts } = dataOf<{ aggregateK8sCosts: { id: string }[] }>(
-      await gql(
-        org,
-        `mutation ($range: DateRangeInput!, $ids: [ID!]) { aggregateK8sCosts(input: { range: $range, clusterIds: $ids }) { id } }`,
-        { range: { start: day, end: day }, ids: [CLUSTER] },
-      ),
-    );
-    const id = aggregateK8sCosts[0]?.id;
-    await eventually(
-      async () => {
-        const { aggregationRuns } = dataOf<{
-          aggregationRuns: { id: string; state: string; error: string }[];
-        }>(await gql(org, `{ aggregationRuns(first: 20) { id state error } }`));
-        const run = aggregationRuns.find((r) => r.id === id);
-        if (run?.state === 'FAILED') throw new Error(`run failed: ${run.error}`);
-        return run?.state === 'SUCCEEDED' ? run : undefined;
-      },
-      60_000,
-      'the cluster-day run',
-    );
-  }
+  const runDay = () => runClusterDay(gql, org, CLUSTER, day);
 
   async function report(
     by: string,

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestCore } from '../support/test-core';
-import { createGraphQL, dataOf, Fixtures, type RunGraphQL } from '../support/fixtures';
-import { ensureTestRedis, eventually, randomPrefix, removePrefix, TEST_REDIS_URL } from '../support/redis';
+import { createGraphQL, dataOf, Fixtures, runClusterDay, type RunGraphQL } from '../support/fixtures';
+import { ensureTestRedis, randomPrefix, removePrefix, TEST_REDIS_URL } from '../support/redis';
 import { startK8sDayPrometheus, type K8sDayPrometheus, type SeriesSpec } from '../support/k8s-day-fixture';
 import { startJobs, type Core, type RunningJobs } from '../../src/main';
 import { addDays } from '../../src/domain/days';
@@ -194,31 +194,7 @@ describe('K8s costs reconciled with the cloud bills (real Prometheus, job, FOCUS
     await fixtures.account(org, { id, name: id, type: 'KUBERNETES', k8sProvider: provider });
   }
 
-  /** Queues the cluster-day through GraphQL and waits for the worker to finish it. */
-  async function runDay(org: string, clusterId: string): Promise<void> {
-    const { aggregateK8sCosts } = dataOf<{ aggregateK8sCosts: { id: string }[] }>(
-      await gql(
-        org,
-        `mutation ($range: DateRangeInput!, $ids: [ID!]) {
-           aggregateK8sCosts(input: { range: $range, clusterIds: $ids }) { id }
-         }`,
-        { range: { start: day, end: day }, ids: [clusterId] },
-      ),
-    );
-    const id = aggregateK8sCosts[0]?.id;
-    await eventually(
-      async () => {
-        const { aggregationRuns } = dataOf<{
-          aggregationRuns: { id: string; state: string; error: string }[];
-        }>(await gql(org, `{ aggregationRuns(first: 20) { id state error } }`));
-        const run = aggregationRuns.find((r) => r.id === id);
-        if (run?.state === 'FAILED') throw new Error(`run failed: ${run.error}`);
-        return run?.state === 'SUCCEEDED' ? run : undefined;
-      },
-      60_000,
-      `the run of ${clusterId}`,
-    );
-  }
+  const runDay = (org: string, clusterId: string) => runClusterDay(gql, org, clusterId, day);
 
   async function importBill(org: string, file: string): Promise<void> {
     await core.services.focusImport.importFiles(org, [file]);

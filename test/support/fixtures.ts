@@ -10,6 +10,7 @@ import { buildGraphQLSchema } from '../../src/resolvers/build-schema';
 import { createLoaders } from '../../src/resolvers/loaders';
 import type { GraphQLContext } from '../../src/resolvers/context';
 import { DomainError } from '../../src/errors';
+import { eventually } from './redis';
 
 /**
  * A small builder for hand-made worlds: organizations, cloud accounts, resources, expense rows
@@ -248,4 +249,38 @@ export async function countQueries<T>(
   } finally {
     unsubscribe();
   }
+}
+
+/**
+ * Queues a cluster-day through GraphQL (`aggregateK8sCosts`), as a user would, and waits for the
+ * worker to finish it; throws with the run's error when it failed.
+ */
+export async function runClusterDay(
+  gql: RunGraphQL,
+  org: string,
+  clusterId: string,
+  day: string,
+): Promise<void> {
+  const { aggregateK8sCosts } = dataOf<{ aggregateK8sCosts: { id: string }[] }>(
+    await gql(
+      org,
+      `mutation ($range: DateRangeInput!, $ids: [ID!]) {
+         aggregateK8sCosts(input: { range: $range, clusterIds: $ids }) { id }
+       }`,
+      { range: { start: day, end: day }, ids: [clusterId] },
+    ),
+  );
+  const id = aggregateK8sCosts[0]?.id;
+  await eventually(
+    async () => {
+      const { aggregationRuns } = dataOf<{ aggregationRuns: { id: string; state: string; error: string }[] }>(
+        await gql(org, `{ aggregationRuns(first: 20) { id state error } }`),
+      );
+      const run = aggregationRuns.find((r) => r.id === id);
+      if (run?.state === 'FAILED') throw new Error(`run failed: ${run.error}`);
+      return run?.state === 'SUCCEEDED' ? run : undefined;
+    },
+    60_000,
+    `the run of ${clusterId}`,
+  );
 }
