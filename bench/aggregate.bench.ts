@@ -16,7 +16,7 @@ import { ensureK8sDataset, type K8sDataset } from './support/k8s-dataset';
 import { PrometheusServer } from './support/prometheus-server';
 import { summarize, table, type Summary } from './support/stats';
 import { intEnv } from './support/env';
-import { machineCpuMs } from './support/proc';
+import { machineCpuMs, peakRssBytes } from './support/proc';
 
 /**
  * `npm run bench:aggregate`: the daily cost job of one cluster-day against a real Prometheus
@@ -55,6 +55,7 @@ const TOTAL_PARTS = new Set<string>([
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const ms = (value: number) => `${value.toFixed(0)} ms`;
+const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 1_048_576).toFixed(0)} MiB`);
 
 interface DirectResult {
   totalMs: number;
@@ -179,6 +180,8 @@ async function main(): Promise<void> {
       `${queries.length} queries per cluster-day, at most ${config.metrics.queryConcurrency} in flight per run (METRICS_QUERY_CONCURRENCY); worker concurrency ${concurrency}; Prometheus ${prometheusVersion()}; ${os.cpus().length} CPUs; Node ${process.version}`,
     );
 
+    // Peak memory before any query: the process (worker and embedded ClickHouse) and Prometheus.
+    const peakBefore = { self: peakRssBytes(), prometheus: prometheus.peakRssBytes() };
     // Warm-up: pages in, caches filled, the first run writes the day ("new").
     await runDirect(prometheus.url, queries, config.metrics.queryTimeoutMs);
     await runJobs(core, `org-${one}`, [one], day);
@@ -220,6 +223,7 @@ async function main(): Promise<void> {
       throw new Error(`the job's total $${check.job} differs from the direct queries' $${check.direct}`);
 
     const singleMachine = machine.end();
+    const peakAfter = { self: peakRssBytes(), prometheus: prometheus.peakRssBytes() };
     // Each all-clusters run is paired with a one-cluster job just before it, so both see the
     // same machine (other work sharing the cores changes both alike).
     const fanout: number[] = [];
@@ -262,6 +266,9 @@ async function main(): Promise<void> {
       ]),
     );
     log(`machine while measuring one cluster: ${describeMachine(singleMachine)}`);
+    log(
+      `peak memory (VmHWM) before the first query -> after the one-cluster rounds: this process (worker + embedded ClickHouse) ${mib(peakBefore.self)} -> ${mib(peakAfter.self)}, Prometheus ${mib(peakBefore.prometheus)} -> ${mib(peakAfter.prometheus)}`,
+    );
     log('');
     log(table([['direct query', 'median'], ...[...perQuery].map(([c, t]) => [c, ms(summarize(t).median)])]));
     log('');
@@ -293,7 +300,7 @@ async function main(): Promise<void> {
     if (out)
       fs.writeFileSync(
         out,
-        `${JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, dataset, job, direct, jobCpu: summarize(jobCpu), directCpu: summarize(directCpu), all, paired: summarize(paired), pairedRatios, fanoutCpu: summarize(fanoutCpu), queryConcurrency: config.metrics.queryConcurrency, ratio, fanoutRatio, singleMachine, allMachine }, null, 2)}\n`,
+        `${JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, dataset, job, direct, jobCpu: summarize(jobCpu), directCpu: summarize(directCpu), all, paired: summarize(paired), pairedRatios, fanoutCpu: summarize(fanoutCpu), queryConcurrency: config.metrics.queryConcurrency, ratio, fanoutRatio, singleMachine, allMachine, peakBefore, peakAfter }, null, 2)}\n`,
       );
   } finally {
     await runAll([

@@ -15,7 +15,11 @@ import { promisify } from 'node:util';
  * - containers spread evenly over the nodes, living as long as their node: cpu and memory
  *   allocation (0.1 to 2 cores, 128 MiB to 4 GiB);
  * - the management fee, 10 load balancers, 100 volumes (price + capacity), egress prices and 50
- *   pods' byte counters in the four flow classes.
+ *   pods' byte counters in the four flow classes;
+ * - what workload allocation reads (version 2): per container its cpu and memory requests,
+ *   cpu usage counter and memory working set; per pod its owner (400 apps: Deployments through
+ *   ReplicaSets, every fifth a StatefulSet) and labels; namespace labels; 100 pods claiming the
+ *   100 volumes.
  *
  * Every series has a sample every `sampleSeconds` at hh:mm:30 (the first at 00:00:30). The text
  * is written one 2-hour window at a time (a file per window, every cluster in it) because promtool
@@ -42,7 +46,7 @@ export interface K8sDataset extends K8sDatasetSpec {
 }
 
 /** Bump when the generated shape changes, so a cached data dir is rebuilt instead of reused. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 const GIB = 1_073_741_824;
 const MIB = 1_048_576;
 const WINDOW_SECONDS = 7_200;
@@ -144,7 +148,96 @@ function clusterSeries(index: number, spec: K8sDatasetSpec): Map<string, Series[
     const ram = Math.round(128 + rand() * 3968) * MIB;
     add('container_cpu_allocation', labels, node.from, node.to, constant(cores));
     add('container_memory_allocation_bytes', labels, node.from, node.to, constant(ram));
+    // Allocation inputs (issue 10): requests below the allocation, usage below the requests,
+    // owners (400 apps: Deployments through a ReplicaSet, every fifth a StatefulSet), labels.
+    const { namespace, pod, container } = labels;
+    const workload = { namespace, pod, container };
+    const ksm = { ...workload, node: node.name, instance: 'kube-state-metrics:8080' };
+    add(
+      'kube_pod_container_resource_requests',
+      { ...ksm, resource: 'cpu', unit: 'core' },
+      node.from,
+      node.to,
+      constant(cores * 0.8),
+    );
+    add(
+      'kube_pod_container_resource_requests',
+      { ...ksm, resource: 'memory', unit: 'byte' },
+      node.from,
+      node.to,
+      constant(Math.round(ram * 0.8)),
+    );
+    const cadvisor = { ...workload, id: `/kubepods/${pod}/${container}` };
+    add(
+      'container_cpu_usage_seconds_total',
+      cadvisor,
+      node.from,
+      node.to,
+      (k) => k * spec.sampleSeconds * cores * 0.5,
+    );
+    add('container_memory_working_set_bytes', cadvisor, node.from, node.to, constant(Math.round(ram * 0.6)));
+    const app = `app-${String(i % 400).padStart(3, '0')}`;
+    const podKsm = { namespace, pod, instance: 'kube-state-metrics:8080' };
+    if ((i % 400) % 5 === 4) {
+      add(
+        'kube_pod_owner',
+        { ...podKsm, owner_kind: 'StatefulSet', owner_name: app },
+        node.from,
+        node.to,
+        constant(1),
+      );
+    } else {
+      add(
+        'kube_pod_owner',
+        { ...podKsm, owner_kind: 'ReplicaSet', owner_name: `${app}-7d9f8b` },
+        node.from,
+        node.to,
+        constant(1),
+      );
+    }
+    add(
+      'kube_pod_labels',
+      { ...podKsm, label_app: app, label_team: `team-${i % 12}` },
+      node.from,
+      node.to,
+      constant(1),
+    );
+    if (i < 100) {
+      const pv = `pvc-${String(i).padStart(4, '0')}`;
+      add(
+        'pod_pvc_allocation',
+        { namespace, pod, persistentvolumeclaim: `data-${pod}`, persistentvolume: pv },
+        node.from,
+        node.to,
+        constant((10 + (i % 10) * 50) * GIB),
+      );
+    }
   }
+  for (let a = 0; a < 400; a++)
+    if (a % 5 !== 4) {
+      const app = `app-${String(a).padStart(3, '0')}`;
+      add(
+        'kube_replicaset_owner',
+        {
+          namespace: `ns-${a % 40}`,
+          replicaset: `${app}-7d9f8b`,
+          owner_kind: 'Deployment',
+          owner_name: app,
+          instance: 'kube-state-metrics:8080',
+        },
+        0,
+        DAY,
+        constant(1),
+      );
+    }
+  for (let n = 0; n < 40; n++)
+    add(
+      'kube_namespace_labels',
+      { namespace: `ns-${n}`, label_team: `team-${n % 12}`, instance: 'kube-state-metrics:8080' },
+      0,
+      DAY,
+      constant(1),
+    );
   add('kubecost_cluster_management_cost', { provisioner_name: 'EKS' }, 0, DAY, constant(0.1));
   for (let i = 0; i < 10; i++)
     add(

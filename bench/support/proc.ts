@@ -36,3 +36,14 @@ export function machineCpuMs(): { busy: number; total: number } | null {
     return null;
   }
 }
+
+/** A process' peak resident memory so far (VmHWM), in bytes; null without /proc. */
+export function peakRssBytes(pid: number | undefined = process.pid): number | null {
+  if (pid === undefined) return null;
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}

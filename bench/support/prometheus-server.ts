@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { processCpuMs } from './proc';
+import { peakRssBytes, processCpuMs } from './proc';
 
 /** A `prometheus` binary serving an existing TSDB folder read-mostly (no scraping). */
 export class PrometheusServer {
@@ -67,6 +67,11 @@ export class PrometheusServer {
   }
 
   /** CPU time (user + system) Prometheus has used so far, in ms; null without /proc. */
+  /** Prometheus' peak resident memory so far, in bytes. */
+  peakRssBytes(): number | null {
+    return peakRssBytes(this.child.pid);
+  }
+
   cpuMs(): number | null {
     return processCpuMs(this.child.pid);
   }

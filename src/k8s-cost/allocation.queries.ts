@@ -3,15 +3,24 @@ import type { Matcher, QueryWriter } from './k8s-cost.queries';
 /**
  * The PromQL of a cluster-day's workload allocation (issue 10), beside the cluster totals of
  * `k8s-cost.queries.ts` and with the same step semantics (a point charges s/3600 h to every
- * identity with a sample in (t-s, t], HA twins collapsed by `max by (<identity>)`). The
- * per-container costs (`allocCpu`, `allocRam`, `allocGpu`) are cluster queries already: idle is
- * their per-node sum subtracted from the node's cost. These add:
- * - allocCpuHours / allocRamHours / allocGpuHours: per container, core-hours, byte-hours and
- *   GPU-hours allocated (every point the container existed);
- * - cpuRequest / ramRequest (kube_pod_container_resource_requests), cpuUsage
- *   (increase of container_cpu_usage_seconds_total / 3600) and ramUsage
- *   (container_memory_working_set_bytes): core-hours and byte-hours per container, for
- *   efficiencies; empty when the cluster does not send them;
+ * identity with a sample in (t-s, t], HA twins collapsed by `max by (<identity>)`). What
+ * containers claimed on each node, at the node's prices, is a cluster query already
+ * (`claimed*`: idle is the node's cost minus it); these add what splits it:
+ * - allocCpuHours / allocRamHours / allocGpuHours: per container (namespace, pod, container,
+ *   node), the core-hours, byte-hours and GPU-hours it allocated, step by step. A node's claimed
+ *   cost of a resource is shared by its containers in proportion to these: exactly each
+ *   container's allocation x the node's price when the price held all day (prices are list
+ *   prices, set per instance type), and still adding up to the node's exact figure when it did
+ *   not. Pricing each container at every step instead joins 6,000 series to their node's price
+ *   288 times: 9-12 s a query against 3.6 s (bench:aggregate, BENCHMARKS.md);
+ * - allocCpuAverage: per container, its average allocated cores over its samples; with its
+ *   core-hours it gives the hours the container existed (constant allocations: exactly);
+ * - cpuRequest / ramRequest (kube_pod_container_resource_requests) and ramUsage
+ *   (container_memory_working_set_bytes): per container, averages over the samples in the day,
+ *   turned into core-hours and byte-hours with those hours; cpuUsage: core-hours from
+ *   increase() of container_cpu_usage_seconds_total. Only efficiencies (usage / request) use
+ *   them, so averages over raw samples serve (one pass over the samples, no per-step join);
+ *   empty when the cluster does not send them;
  * - pvc: per (namespace, pod, persistentvolume), the volume's cost at each point shared by the
  *   pods holding a claim on it in proportion to their claimed bytes (`pod_pvc_allocation`);
  *   what no pod claimed is the volume's storage minus these (`__unmounted__`);
@@ -27,6 +36,7 @@ export const ALLOCATION_QUERIES = [
   'allocCpuHours',
   'allocRamHours',
   'allocGpuHours',
+  'allocCpuAverage',
   'cpuRequest',
   'ramRequest',
   'cpuUsage',
@@ -62,8 +72,11 @@ export function allocationQueries(
     ['container', '!=', 'POD'],
   ];
   const hours = (metric: string) => q.perIdentity(q.point(metric, container));
+  /** Per container, the average of a gauge over its samples in the window (twins: the larger). */
+  const average = (metric: string, identity: string[], ...matchers: Matcher[]) =>
+    `max by (${identity.join(', ')}) (avg_over_time(${q.selector(metric, ...matchers)}[${q.windowRange}]))`;
   const request = (resource: string) =>
-    q.perIdentity(q.point('kube_pod_container_resource_requests', workload, ['resource', '=', resource]));
+    average('kube_pod_container_resource_requests', workload, ['resource', '=', resource]);
 
   // Each pod's share of a volume at a point: its claimed bytes over all pods' claimed bytes.
   const claims = `(${q.point('pod_pvc_allocation', ['namespace', 'pod', 'persistentvolume'])} > 0)`;
@@ -101,10 +114,11 @@ export function allocationQueries(
     allocCpuHours: hours('container_cpu_allocation'),
     allocRamHours: hours('container_memory_allocation_bytes'),
     allocGpuHours: hours('container_gpu_allocation'),
+    allocCpuAverage: average('container_cpu_allocation', container),
     cpuRequest: request('cpu'),
     ramRequest: request('memory'),
     cpuUsage: `max by (${workload.join(', ')}) (increase(${q.selector('container_cpu_usage_seconds_total', ...real)}[${q.windowRange}])) / 3600`,
-    ramUsage: q.perIdentity(q.point('container_memory_working_set_bytes', workload, ...real)),
+    ramUsage: average('container_memory_working_set_bytes', workload, ...real),
     pvc: q.perIdentity(`${share} * on(persistentvolume) group_left() ${shared.storage}`),
     podNetwork,
     loadBalancers: q.perIdentity(

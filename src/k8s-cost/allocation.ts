@@ -12,12 +12,13 @@ import type { PromVector } from '../domain/ports/metrics-source';
 
 /** The answers the allocation is built from, by query name (see `allocation.queries.ts`). */
 export type AllocationAnswers = Record<
-  | 'allocCpu'
-  | 'allocRam'
-  | 'allocGpu'
+  | 'claimedCpu'
+  | 'claimedRam'
+  | 'claimedGpu'
   | 'allocCpuHours'
   | 'allocRamHours'
   | 'allocGpuHours'
+  | 'allocCpuAverage'
   | 'cpuRequest'
   | 'ramRequest'
   | 'cpuUsage'
@@ -132,11 +133,8 @@ export function buildAllocation(answer: AllocationAnswers, totals: AllocationTot
   const containerRow = (m: Record<string, string>) =>
     workloadRow(m.namespace ?? '', m.pod ?? '', m.container ?? '', m.node ?? '');
 
-  // Containers: cost and hours.
+  // Containers: hours of each resource.
   const fields = [
-    ['allocCpu', 'cpu'],
-    ['allocRam', 'ram'],
-    ['allocGpu', 'gpu'],
     ['allocCpuHours', 'cpuCoreHours'],
     ['allocRamHours', 'ramByteHours'],
     ['allocGpuHours', 'gpuHours'],
@@ -144,60 +142,69 @@ export function buildAllocation(answer: AllocationAnswers, totals: AllocationTot
   for (const [query, field] of fields)
     for (const sample of answer[query]) containerRow(sample.metric)[field] += sample.value;
 
-  // Overcommitted nodes: claims scaled down to the node's cost of the resource; idle is the rest.
+  // Each node's claimed cost of a resource, shared by its containers by their hours of it; a node
+  // whose containers claimed more than it has (allocation = max(request, usage) can overcommit)
+  // charges them its whole cost of it, no more; idle is the rest. Claims on a node with no split
+  // cost at all (not among the nodes) cost nothing.
   const containers = [...rows.values()];
   const byNode = groupBy(containers, (row) => row.node);
+  const claimedOn = (query: 'claimedCpu' | 'claimedRam' | 'claimedGpu') =>
+    new Map(answer[query].map(({ metric, value }) => [metric.node ?? '', value]));
+  const resources = [
+    { cost: 'cpu', hours: 'cpuCoreHours', idle: 'idleCpu', claimed: claimedOn('claimedCpu') },
+    { cost: 'ram', hours: 'ramByteHours', idle: 'idleRam', claimed: claimedOn('claimedRam') },
+    { cost: 'gpu', hours: 'gpuHours', idle: 'idleGpu', claimed: claimedOn('claimedGpu') },
+  ] as const;
   const idleRows: AllocationRow[] = [];
   for (const node of totals.nodes) {
     const on = byNode.get(node.name) ?? [];
     const idle = allocationRow({ bucket: IDLE, node: node.name, idleOther: node.unsplit });
-    for (const [resource, idleField] of [
-      ['cpu', 'idleCpu'],
-      ['ram', 'idleRam'],
-      ['gpu', 'idleGpu'],
-    ] as const) {
-      const claimed = on.reduce((sum, row) => sum + row[resource], 0);
-      const cost = node[resource];
-      if (claimed > cost) {
-        const scale = claimed > 0 ? cost / claimed : 0;
-        for (const row of on) row[resource] *= scale;
-      } else idle[idleField] = cost - claimed;
+    for (const resource of resources) {
+      const hours = on.reduce((sum, row) => sum + row[resource.hours], 0);
+      const claimed = hours > 0 ? Math.min(resource.claimed.get(node.name) ?? 0, node[resource.cost]) : 0;
+      for (const row of on) row[resource.cost] = hours > 0 ? (claimed * row[resource.hours]) / hours : 0;
+      idle[resource.idle] = node[resource.cost] - claimed;
     }
     if (idle.idleCpu || idle.idleRam || idle.idleGpu || idle.idleOther) idleRows.push(idle);
   }
-  // Claims on a node with no split cost at all (not among the nodes) cost nothing.
-  const known = new Set(totals.nodes.map((n) => n.name));
-  for (const row of containers)
-    if (!known.has(row.node)) {
-      row.cpu = 0;
-      row.ram = 0;
-      row.gpu = 0;
-    }
 
-  // Efficiency inputs, per container (summed over its nodes' rows: given to the first one).
-  const perWorkload = (vector: PromVector) => {
-    const values = new Map<string, number>();
-    for (const { metric, value } of vector) {
-      const k = key(metric.namespace ?? '', metric.pod ?? '', metric.container ?? '');
-      values.set(k, (values.get(k) ?? 0) + value);
-    }
-    return values;
-  };
+  // Efficiency inputs. A container's hours of existence on a node are its core-hours there over
+  // its average cores; its average request and working set times those hours give core-hours
+  // and byte-hours; its cpu usage (core-hours over the day) is shared by those hours too.
+  const perWorkload = (vector: PromVector) =>
+    new Map(
+      vector.map(({ metric, value }) => [
+        key(metric.namespace ?? '', metric.pod ?? '', metric.container ?? ''),
+        value,
+      ]),
+    );
+  const averageCores = new Map(
+    answer.allocCpuAverage.map(({ metric, value }) => [
+      key(metric.namespace ?? '', metric.pod ?? '', metric.container ?? '', metric.node ?? ''),
+      value,
+    ]),
+  );
+  const alive = new Map<AllocationRow, number>();
+  for (const row of containers) {
+    const cores = averageCores.get(key(row.namespace, row.pod, row.container, row.node));
+    if (cores) alive.set(row, row.cpuCoreHours / cores);
+  }
+  const aliveOf = groupBy(alive.keys(), (row) => key(row.namespace, row.pod, row.container));
   const efficiency = [
-    ['cpuRequest', 'cpuRequestCoreHours'],
-    ['cpuUsage', 'cpuUsageCoreHours'],
-    ['ramRequest', 'ramRequestByteHours'],
-    ['ramUsage', 'ramUsageByteHours'],
+    ['cpuRequest', 'cpuRequestCoreHours', 'average'],
+    ['ramRequest', 'ramRequestByteHours', 'average'],
+    ['ramUsage', 'ramUsageByteHours', 'average'],
+    ['cpuUsage', 'cpuUsageCoreHours', 'total'],
   ] as const;
-  for (const [query, field] of efficiency) {
-    const values = perWorkload(answer[query]);
-    const given = new Set<string>();
-    for (const row of containers) {
-      const k = key(row.namespace, row.pod, row.container);
-      const value = values.get(k);
-      if (value === undefined || given.has(k)) continue;
-      given.add(k);
-      row[field] = value;
+  for (const [query, field, kind] of efficiency) {
+    for (const [k, value] of perWorkload(answer[query])) {
+      const on = aliveOf.get(k) ?? [];
+      const hours = on.reduce((sum, row) => sum + (alive.get(row) ?? 0), 0);
+      if (hours > 0)
+        for (const row of on) {
+          const share = alive.get(row) ?? 0;
+          row[field] = kind === 'average' ? value * share : (value * share) / hours;
+        }
     }
   }
 

@@ -88,9 +88,9 @@ export class K8sCostCalculator {
     add('ram', 1);
     add('gpu', 1);
     const owned = new Set(perNode.keys()); // a node with claims but no split cost has no idle
-    add('allocCpu', -1);
-    add('allocRam', -1);
-    add('allocGpu', -1);
+    add('claimedCpu', -1);
+    add('claimedRam', -1);
+    add('claimedGpu', -1);
     let idle = 0;
     const idleOf = new Map<string, number>();
     for (const [node, value] of perNode)

@@ -37,8 +37,8 @@ import { ALLOCATION_QUERIES, allocationQueries } from './allocation.queries';
  *   the day's average. An empty answer (no byte counter existed) means unknown, not zero;
  * - idle: per node, its cpu + ram + gpu cost minus what containers claimed
  *   (`container_*_allocation` at the node's prices, integrated the same way, at split points;
- *   the `alloc*` queries, per container, summed per node), clamped at zero per node over the
- *   day. A part of cpu + ram + gpu, not an extra.
+ *   the `claimed*` queries), clamped at zero per node over the day. A part of cpu + ram + gpu,
+ *   not an extra.
  * - workload allocation (the rest of {@link ALLOCATION_QUERIES}): see `allocation.queries.ts`.
  *
  * Every selector carries the tenant matcher `cloud_account_id="<cluster id>"`; all of them are
@@ -46,9 +46,9 @@ import { ALLOCATION_QUERIES, allocationQueries } from './allocation.queries';
  */
 
 /**
- * The queries of a cluster-day. cpu, ram, gpu and nodeUnsplit answer per node (label `node`); the
- * three `alloc*` ones per container (what it allocated, at its node's prices): idle is computed
- * from those figures summed per node, so the expensive per-container queries run in parallel
+ * The queries of a cluster-day. cpu, ram, gpu and nodeUnsplit answer per node (label `node`), and
+ * so do the three `claimed*` ones (what containers allocated, at their node's prices): idle is
+ * computed from those per-node figures, so the expensive per-container queries run in parallel
  * instead of inside one query that would also recompute every node's cost. storage answers per
  * persistentvolume. Reconciliation with the bills needs each node's and volume's own figures:
  * nodeHours (hours each node existed), nodeIds and volumeIds (their `provider_id`, value 1).
@@ -63,9 +63,9 @@ export const K8S_COST_QUERIES = [
   'nodeUnsplit',
   'storage',
   'network',
-  'allocCpu',
-  'allocRam',
-  'allocGpu',
+  'claimedCpu',
+  'claimedRam',
+  'claimedGpu',
   'nodeHours',
   'nodeIds',
   'volumeIds',
@@ -196,14 +196,17 @@ export function k8sCostQueries(clusterId: string, window: K8sCostWindow): K8sCos
   const gpu = `((${q.point('node_gpu_count', node)} * on(node) ${gpuPrice}) and on(node) ${splitNodes})`;
   const unsplit = `(${q.point('node_total_hourly_cost', node)} unless on(node) ${splitNodes})`;
 
-  // What each container claimed, at its node's prices, only at points where the node is split,
-  // like its cost. Measured on 200 nodes / 6,000 containers (Prometheus 2.42): the per-container
-  // `max by` at every step is most of a cluster-day's work, hence one query per allocation
-  // metric, in parallel.
+  // What containers claimed, per node: each container's allocation (twins collapsed per point)
+  // summed per node BEFORE the price join (sum of cores x price = price x sum of cores), so joins
+  // run over nodes, not containers; only at points where the node is split, like its cost.
+  // Measured on 200 nodes / 6,000 containers (Prometheus 2.42): the per-container `max by` at
+  // every step is most of a cluster-day's work, hence one query per allocation metric, in parallel.
+  // (Joining the price per container instead, to price each container at every step, took 9-12 s
+  // a query against 2.7 s: bench:aggregate, BENCHMARKS.md.)
   const container = ['namespace', 'pod', 'container', 'node'];
   const claimed = (metric: string, scale: string, price: string) =>
     q.perIdentity(
-      `((${q.point(metric, container)}${scale}) * on(node) group_left() ${price}) and on(node) ${splitNodes}`,
+      `((sum by (node) (${q.point(metric, container)})${scale}) * on(node) ${price}) and on(node) ${splitNodes}`,
     );
 
   const volume = ['persistentvolume'];
@@ -249,9 +252,9 @@ export function k8sCostQueries(clusterId: string, window: K8sCostWindow): K8sCos
     nodeUnsplit: q.perIdentity(unsplit),
     storage: q.perIdentity(storage),
     network,
-    allocCpu: claimed('container_cpu_allocation', '', cpuPrice),
-    allocRam: claimed('container_memory_allocation_bytes', ` / ${GIB}`, ramPrice),
-    allocGpu: claimed('container_gpu_allocation', '', gpuPrice),
+    claimedCpu: claimed('container_cpu_allocation', '', cpuPrice),
+    claimedRam: claimed('container_memory_allocation_bytes', ` / ${GIB}`, ramPrice),
+    claimedGpu: claimed('container_gpu_allocation', '', gpuPrice),
     nodeHours: q.perIdentity(`(${q.point('node_total_hourly_cost', node)} * 0 + 1)`),
     nodeIds: providerIds('node_total_hourly_cost', 'node'),
     volumeIds: providerIds('pv_hourly_cost', 'persistentvolume'),

@@ -243,9 +243,9 @@ describe('K8sCostCalculator answers', () => {
         { metric: { part: 'internet' }, value: 2 },
         { metric: { part: 'counters' }, value: 0 },
       ],
-      allocCpu: [node('a', 2), node('b', 2), node('c', 5)],
-      allocRam: [node('a', 0.5)],
-      allocGpu: [],
+      claimedCpu: [node('a', 2), node('b', 2), node('c', 5)],
+      claimedRam: [node('a', 0.5)],
+      claimedGpu: [],
     };
     const names = new Map(
       k8sCostQueries('cluster-a', k8sCostWindow('2024-03-01', 300, new Date())).map((q) => [

@@ -20,13 +20,20 @@ const nodeEstimate = (name: string, cpu: number, ram: number, unsplit = 0): Node
 });
 
 describe('buildAllocation', () => {
-  it("scales an overcommitted node's claims down to its cost; the rows add up to the cluster", () => {
-    // Node n: cpu $2, ram $1. Containers claim cpu $1.5 + $1.5 (= $3 > $2) and ram $0.25 + $0.25.
+  it("shares a node's claims by hours, capped at its cost; the rows add up to the cluster", () => {
+    // Node n: cpu $2, ram $1. Its containers claimed cpu $3 (> $2: overcommitted) and ram $0.50;
+    // p1 held 30 core-hours and 3 GiB-hours, p2 10 and 1: shares 3/4 and 1/4.
     const c = (pod: string) => ({ namespace: 'ns', pod, container: 'c', node: 'n' });
     const rows = buildAllocation(
       answers({
-        allocCpu: [at(c('p1'), 1.5), at(c('p2'), 1.5)],
-        allocRam: [at(c('p1'), 0.25), at(c('p2'), 0.25)],
+        claimedCpu: [at({ node: 'n' }, 3)],
+        claimedRam: [at({ node: 'n' }, 0.5)],
+        allocCpuHours: [at(c('p1'), 30), at(c('p2'), 10)],
+        allocRamHours: [at(c('p1'), 3), at(c('p2'), 1)],
+        // p1: 1.25 cores on average -> 24 h alive; 1 core requested, 6 core-hours used.
+        allocCpuAverage: [at(c('p1'), 1.25)],
+        cpuRequest: [at({ namespace: 'ns', pod: 'p1', container: 'c' }, 1)],
+        cpuUsage: [at({ namespace: 'ns', pod: 'p1', container: 'c' }, 6)],
       }),
       {
         nodes: [nodeEstimate('n', 2, 1), nodeEstimate('u', 0, 0, 0.7)],
@@ -35,7 +42,9 @@ describe('buildAllocation', () => {
       },
     );
     const pod = (name: string) => rows.find((r) => r.pod === name);
-    expect(pod('p1')).toMatchObject({ cpu: 1, ram: 0.25, controllerKind: 'pod', controller: 'p1' });
+    expect(pod('p1')).toMatchObject({ cpu: 1.5, ram: 0.375, controllerKind: 'pod', controller: 'p1' });
+    expect(pod('p2')).toMatchObject({ cpu: 0.5, ram: 0.125, cpuRequestCoreHours: null });
+    expect(pod('p1')).toMatchObject({ cpuRequestCoreHours: 24, cpuUsageCoreHours: 6 });
     const idle = rows.filter((r) => r.bucket === '__idle__');
     expect(idle.map((r) => [r.node, r.idleCpu, r.idleRam, r.idleOther])).toEqual([
       ['n', 0, 0.5, 0],
