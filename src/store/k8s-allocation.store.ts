@@ -37,16 +37,30 @@ const NAMES: Partial<Record<AllocationDimension, string>> = {
   CONTAINER: 'a.container',
 };
 
-/** Node factor and volume factor of a row: the bill's correction, 1 where none. */
-const FACTORS = {
-  node: ' * if(mapContains(r.nf, a.node), r.nf[a.node], 1)',
-  volume: ' * if(mapContains(r.vf, a.volume), r.vf[a.volume], 1)',
-};
+/** The bill's correction of a row's figure, from the maps `nf` / `vf` (1 where absent). */
+const factorOf = (nf: string, vf: string) => ({
+  node: ` * if(mapContains(${nf}, a.node), ${nf}[a.node], 1)`,
+  volume: ` * if(mapContains(${vf}, a.volume), ${vf}[a.volume], 1)`,
+});
 
-/** Each figure summed over a group, bill-corrected where it has a factor. */
-const SUMS = ALLOCATION_FIGURES.map(
-  ({ key, column, factor }) => `sum(a.${column}${factor ? FACTORS[factor] : ''}) AS ${key}`,
-).join(',\n              ');
+/** Each figure summed over a group of base rows, bill-corrected by the maps `nf` / `vf`. */
+function correctedSums(nf: string, vf: string): string {
+  const factors = factorOf(nf, vf);
+  return ALLOCATION_FIGURES.map(
+    ({ key, column, factor }) => `sum(a.${column}${factor ? factors[factor] : ''}) AS ${key}`,
+  ).join(',\n              ');
+}
+
+/** Each figure summed over rows already corrected (the namespace roll-up). */
+const PLAIN_SUMS = ALLOCATION_FIGURES.map(({ key, column }) => `sum(a.${column}) AS ${key}`).join(
+  ',\n              ',
+);
+
+/** Columns of the figures, in list order (the roll-up's insert). */
+const FIGURE_COLUMNS = ALLOCATION_FIGURES.map(({ column }) => column).join(', ');
+
+/** Dimensions the namespace roll-up can answer; any other dimension or filter reads the rows. */
+const ROLLED_UP = new Set<AllocationDimension>(['NAMESPACE', 'CLUSTER']);
 
 /** ClickHouse adapter of {@link AllocationStore}: tables `k8s_allocations` and `k8s_allocation_runs`. */
 export class ClickHouseAllocationStore implements AllocationStore {
@@ -79,19 +93,88 @@ export class ClickHouseAllocationStore implements AllocationStore {
     });
     for (let i = 0; i < all.length; i += 50_000)
       await this.db.insert('k8s_allocations', all.slice(i, i + 50_000));
-    // Then the run rows: from here on readers see the new versions, never a mix.
+    // Each day's namespaces under a new generation, then the run rows that make the new
+    // versions and generations live: readers never see a mix.
+    const generations = days.map(() => microsTime(this.nextMicros()));
+    for (const [i, { clusterId, day, correction }] of days.entries())
+      await this.rollUp(
+        organizationId,
+        clusterId,
+        day,
+        versions[i] as number,
+        generations[i] as string,
+        correction,
+      );
     await this.db.insert(
       'k8s_allocation_runs',
       days.map(({ clusterId, day, correction }, i) =>
-        this.runRow(organizationId, clusterId, day, versions[i] as number, correction),
+        this.runRow(
+          organizationId,
+          clusterId,
+          day,
+          versions[i] as number,
+          generations[i] as string,
+          correction,
+        ),
       ),
     );
-    // Older versions are never read again: drop them.
+    // Older versions and generations are never read again: drop them.
+    const keys = days.map((d) => `${d.clusterId}|${d.day}`);
     await this.db.command(
       `DELETE FROM {db:Identifier}.k8s_allocations
        WHERE organization_id = {org:String} AND version < {first:UInt64}
          AND concat(toString(cloud_account_id), '|', toString(date)) IN {keys:Array(String)}`,
-      { org: organizationId, first, keys: days.map((d) => `${d.clusterId}|${d.day}`) },
+      { org: organizationId, first, keys },
+    );
+    await this.dropOlderGenerations(organizationId, keys, generations[0] as string);
+  }
+
+  /**
+   * Writes a cluster-day's namespaces (version `version` of its rows, corrected by `correction`)
+   * under `generation`.
+   */
+  private async rollUp(
+    organizationId: string,
+    clusterId: string,
+    day: string,
+    version: number,
+    generation: string,
+    correction: AllocationCorrection,
+  ): Promise<void> {
+    const nf = '{nf:Map(String, Float64)}';
+    const vf = '{vf:Map(String, Float64)}';
+    await this.db.command(
+      `INSERT INTO {db:Identifier}.k8s_allocation_namespaces
+         (organization_id, cloud_account_id, date, generation, bucket, namespace, ${FIGURE_COLUMNS})
+       SELECT organization_id, cloud_account_id, date, {generation:DateTime64(6, 'UTC')}, bucket, namespace,
+              ${correctedSums(nf, vf)}
+       FROM {db:Identifier}.k8s_allocations AS a
+       WHERE organization_id = {org:String} AND cloud_account_id = {cluster:String} AND date = {day:Date}
+         AND version = {version:UInt64}
+       GROUP BY organization_id, cloud_account_id, date, bucket, namespace`,
+      {
+        org: organizationId,
+        cluster: clusterId,
+        day,
+        version,
+        generation,
+        nf: correction.nodeFactors,
+        vf: correction.volumeFactors,
+      },
+    );
+  }
+
+  /** Deletes the namespaces of these cluster-days (`cluster|day`) written before `generation`. */
+  private async dropOlderGenerations(
+    organizationId: string,
+    keys: string[],
+    generation: string,
+  ): Promise<void> {
+    await this.db.command(
+      `DELETE FROM {db:Identifier}.k8s_allocation_namespaces
+       WHERE organization_id = {org:String} AND generation < {generation:DateTime64(6, 'UTC')}
+         AND concat(toString(cloud_account_id), '|', toString(date)) IN {keys:Array(String)}`,
+      { org: organizationId, generation, keys },
     );
   }
 
@@ -140,19 +223,26 @@ export class ClickHouseAllocationStore implements AllocationStore {
       labelKey: query.labelKey ?? '',
     };
     const runs = this.runsSql(query);
+    // By namespace or cluster (filtered by namespaces at most), the corrected namespace sums of
+    // the live generation; anything else reads the rows of the live version and corrects them.
+    const rolledUp = ROLLED_UP.has(query.by) && !rowFilter(query);
     const keySql = `if(a.bucket != '', a.bucket, ${KEYS[query.by]})`;
     const nameSql = NAMES[query.by]
       ? `if(a.bucket != '' OR ${NAMES[query.by]} = '', ${keySql}, ${NAMES[query.by]})`
       : keySql;
     const matches = this.filterSql(query, params);
     const date = query.daily ? 'toString(a.date)' : "CAST(NULL, 'Nullable(String)')";
+    const source = rolledUp
+      ? `{db:Identifier}.k8s_allocation_namespaces AS a
+         INNER JOIN runs AS r ON a.cloud_account_id = r.cloud_account_id AND a.date = r.date AND a.generation = r.generation`
+      : `{db:Identifier}.k8s_allocations AS a
+         INNER JOIN runs AS r ON a.cloud_account_id = r.cloud_account_id AND a.date = r.date AND a.version = r.version`;
     const groups = await this.db.query<RawGroup>(
       `WITH runs AS (${runs})
        SELECT toString(a.cloud_account_id) AS clusterId, ${date} AS date, ${keySql} AS key,
               any(${nameSql}) AS name, ${matches} AS matches,
-              ${SUMS}
-       FROM {db:Identifier}.k8s_allocations AS a
-       INNER JOIN runs AS r ON a.cloud_account_id = r.cloud_account_id AND a.date = r.date AND a.version = r.version
+              ${rolledUp ? PLAIN_SUMS : correctedSums('r.nf', 'r.vf')}
+       FROM ${source}
        WHERE a.organization_id = {org:String} AND a.date >= {from:Date} AND a.date <= {to:Date}
          ${query.clusterIds ? 'AND a.cloud_account_id IN {ids:Array(String)}' : ''}
        GROUP BY clusterId, date, key, matches`,
@@ -190,7 +280,7 @@ export class ClickHouseAllocationStore implements AllocationStore {
 
   /** The live version and correction of each of the organization's cluster-days in the range. */
   private runsSql(query: AllocationQuery): string {
-    return `SELECT cloud_account_id, date, argMax(version, updated_at) AS version,
+    return `SELECT cloud_account_id, date, argMax(version, updated_at) AS version, max(updated_at) AS generation,
                    argMax(node_factors, updated_at) AS nf, argMax(volume_factors, updated_at) AS vf,
                    argMax(extra_idle, updated_at) AS extra_idle, argMax(extra_unmounted, updated_at) AS extra_unmounted
             FROM {db:Identifier}.k8s_allocation_runs
@@ -233,9 +323,12 @@ export class ClickHouseAllocationStore implements AllocationStore {
     version: number,
     correction: AllocationCorrection,
   ): Promise<void> {
+    const generation = microsTime(this.nextMicros());
+    await this.rollUp(organizationId, clusterId, day, version, generation, correction);
     await this.db.insert('k8s_allocation_runs', [
-      this.runRow(organizationId, clusterId, day, version, correction),
+      this.runRow(organizationId, clusterId, day, version, generation, correction),
     ]);
+    await this.dropOlderGenerations(organizationId, [`${clusterId}|${day}`], generation);
   }
 
   private runRow(
@@ -243,6 +336,7 @@ export class ClickHouseAllocationStore implements AllocationStore {
     clusterId: string,
     day: string,
     version: number,
+    generation: string,
     correction: AllocationCorrection,
   ): Record<string, unknown> {
     return {
@@ -254,7 +348,7 @@ export class ClickHouseAllocationStore implements AllocationStore {
       volume_factors: correction.volumeFactors,
       extra_idle: correction.extraIdle,
       extra_unmounted: correction.extraUnmounted,
-      updated_at: microsTime(this.nextMicros()),
+      updated_at: generation,
     };
   }
 }
@@ -290,6 +384,12 @@ function toGroup(raw: RawGroup): AllocationGroup {
 
 function zeroGroup(clusterId: string, date: string | null, key: string, matches: boolean): AllocationGroup {
   return { clusterId, date, key, name: key, matches, ...zeroFigures() };
+}
+
+/** Filters only the rows can answer (controllers, nodes, labels). */
+function rowFilter(query: AllocationQuery): boolean {
+  const f = query.filter;
+  return Boolean(f && (f.controllers?.length || f.nodes?.length || f.labels?.length));
 }
 
 function hasFilter(query: AllocationQuery): boolean {

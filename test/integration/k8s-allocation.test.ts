@@ -549,5 +549,10 @@ describe('workload allocation (real Prometheus, job, GraphQL)', () => {
     expect(t.default).toBeCloseTo(0.3, 9); // debug ran on n-a: half of $0.60
     expect(t.shop).toBeCloseTo(0.6 + 0.42 + 0.6 + network, 9); // web halved; db on n-b, LB, network unchanged
     expect(t.__idle__).toBeCloseTo((2.4 + 1.56) / 2 + 0.48 + 0.3, 9);
+    // By namespace the report reads the corrected namespace roll-up; by controller, the rows
+    // corrected as they are read: both follow the bill.
+    const controllers = totals(await report('CONTROLLER'));
+    expect(controllers['default/pod/debug']).toBeCloseTo(0.3, 9);
+    expect(controllers['shop/deployment/web']).toBeCloseTo(0.6 + network, 9);
   });
 });
