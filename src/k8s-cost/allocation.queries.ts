@@ -22,11 +22,14 @@ import type { Matcher, QueryWriter } from './k8s-cost.queries';
  *   them, so averages over raw samples serve (one pass over the samples, no per-step join);
  *   empty when the cluster does not send them;
  * - pvc: per (namespace, pod, persistentvolume), the volume's cost at each point shared by the
- *   pods holding a claim on it in proportion to their claimed bytes (`pod_pvc_allocation`);
- *   what no pod claimed is the volume's storage minus these (`__unmounted__`);
+ *   pods holding a claim on it in proportion to their claimed bytes (`pod_pvc_allocation`; a
+ *   claim without `persistentvolume` finds its volume through `kube_persistentvolumeclaim_info`'s
+ *   `volumename`); what no pod claimed is the volume's storage minus these (`__unmounted__`);
  * - podNetwork: per (namespace, pod_name, part), the pod's egress priced like the cluster's
  *   network (they add up to it);
  * - loadBalancers: per (namespace, service_name, ingress_ip), each balancer's cost;
+ * - serviceSelectors: the `label_*` of `service_selector_labels` per (namespace, service): the
+ *   pods a balancer's cost goes to;
  * - podOwners, replicaSetOwners: who owns each pod and ReplicaSet in the window
  *   (`kube_pod_owner`, `kube_replicaset_owner`, value 1);
  * - podLabels, namespaceLabels: the `label_*` of `kube_pod_labels` / `kube_namespace_labels`
@@ -48,6 +51,7 @@ export const ALLOCATION_QUERIES = [
   'replicaSetOwners',
   'podLabels',
   'namespaceLabels',
+  'serviceSelectors',
 ] as const;
 export type AllocationQueryName = (typeof ALLOCATION_QUERIES)[number];
 
@@ -78,8 +82,16 @@ export function allocationQueries(
   const request = (resource: string) =>
     average('kube_pod_container_resource_requests', workload, ['resource', '=', resource]);
 
-  // Each pod's share of a volume at a point: its claimed bytes over all pods' claimed bytes.
-  const claims = `(${q.point('pod_pvc_allocation', ['namespace', 'pod', 'persistentvolume'])} > 0)`;
+  // Each pod's share of a volume at a point: its claimed bytes over all pods' claimed bytes. A
+  // claim labelled with its volume names it; one without is joined to its claim's `volumename`.
+  const claimIdentity = ['namespace', 'pod', 'persistentvolume'];
+  const named = q.point('pod_pvc_allocation', claimIdentity, ['persistentvolume', '!=', '']);
+  const unnamed =
+    `label_replace(${q.point('pod_pvc_allocation', ['namespace', 'pod', 'persistentvolumeclaim'], ['persistentvolume', '=', ''])}` +
+    ` * on(namespace, persistentvolumeclaim) group_left(volumename) ` +
+    `${q.point('kube_persistentvolumeclaim_info', ['namespace', 'persistentvolumeclaim', 'volumename'])}, ` +
+    `"persistentvolume", "$1", "volumename", "(.+)")`;
+  const claims = `(max by (${claimIdentity.join(', ')}) (${named} or ${unnamed}) > 0)`;
   const share = `(${claims} / on(persistentvolume) group_left() sum by (persistentvolume) (${claims}))`;
 
   const flow = ['namespace', 'pod_name', 'internet', 'same_zone', 'same_region'];
@@ -128,5 +140,6 @@ export function allocationQueries(
     replicaSetOwners: seen('kube_replicaset_owner', ['namespace', 'replicaset', 'owner_kind', 'owner_name']),
     podLabels: labelled('kube_pod_labels'),
     namespaceLabels: labelled('kube_namespace_labels'),
+    serviceSelectors: labelled('service_selector_labels'),
   };
 }

@@ -29,7 +29,8 @@ export type AllocationAnswers = Record<
   | 'podOwners'
   | 'replicaSetOwners'
   | 'podLabels'
-  | 'namespaceLabels',
+  | 'namespaceLabels'
+  | 'serviceSelectors',
   PromVector
 >;
 
@@ -94,13 +95,15 @@ export function labelsOf(
 /**
  * The cluster-day's allocation rows. They add up to the cluster's total (cpu + ram + gpu +
  * unsplit + storage + network + load balancers + management):
- * - containers get their `alloc*` cost; where a node's containers claimed more of a resource
- *   than it has (allocation = max(request, usage) can overcommit), their claims on it are scaled
- *   down to the node's cost of it, so no node is charged more than it cost;
+ * - containers share what they claimed on their node (`claimed*`) by their hours of each
+ *   resource; where a node's containers claimed more of a resource than it has (allocation =
+ *   max(request, usage) can overcommit), they share the node's whole cost of it, no more;
  * - `__idle__`, per node: its cost of each resource minus what was claimed, and its unsplit cost
  *   (`idleOther`: containers on a node without capacity series cannot be priced);
  * - each volume's cost goes to the pods holding claims on it (`pvc`), the rest to `__unmounted__`;
- * - network per pod, load balancers per namespace (pod ''), the management fee to `__overhead__`.
+ * - network per pod; a load balancer to the pods its service selects (`service_selector_labels`
+ *   against the pods' own labels), by the hours they existed, else to its namespace (pod '');
+ *   the management fee to `__overhead__`.
  */
 export function buildAllocation(answer: AllocationAnswers, totals: AllocationTotals): AllocationRow[] {
   const controllerOf = controllersOf(answer.podOwners, answer.replicaSetOwners);
@@ -238,8 +241,31 @@ export function buildAllocation(answer: AllocationAnswers, totals: AllocationTot
     const pod = metric.pod_name ?? '';
     workloadRow(namespace, pod, '', nodeOfPod(namespace, pod)).network += value;
   }
-  for (const { metric, value } of answer.loadBalancers)
-    workloadRow(metric.namespace ?? '', '', '', '').loadBalancer += value;
+  // Load balancers: to the pods their service selects, by the hours each pod existed.
+  const selectors = labelsOf(answer.serviceSelectors, ['namespace', 'service']);
+  const podHours = new Map<string, { namespace: string; pod: string; hours: number }>();
+  for (const [row, hours] of alive) {
+    const k = key(row.namespace, row.pod);
+    const seen = podHours.get(k);
+    if (!seen || hours > seen.hours) podHours.set(k, { namespace: row.namespace, pod: row.pod, hours });
+  }
+  for (const { metric, value } of answer.loadBalancers) {
+    const namespace = metric.namespace ?? '';
+    const selector = Object.entries(selectors.get(key(namespace, metric.service_name ?? '')) ?? {});
+    const selected = selector.length
+      ? [...podHours.values()].filter(
+          (p) =>
+            p.namespace === namespace &&
+            selector.every(([label, wanted]) => podLabels.get(key(namespace, p.pod))?.[label] === wanted),
+        )
+      : [];
+    const hours = selected.reduce((sum, p) => sum + p.hours, 0);
+    if (hours > 0)
+      for (const p of selected)
+        workloadRow(namespace, p.pod, '', nodeOfPod(namespace, p.pod)).loadBalancer +=
+          (value * p.hours) / hours;
+    else workloadRow(namespace, '', '', '').loadBalancer += value;
+  }
 
   const overhead = totals.management
     ? [allocationRow({ bucket: OVERHEAD, overhead: totals.management })]

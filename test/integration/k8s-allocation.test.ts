@@ -26,11 +26,14 @@ import { addDays } from '../../src/domain/days';
 //     ram 4 x 6 x 0.0025 = $0.06; no pod labels, namespace ops has team=platform.
 //   default/debug (a bare pod, owner "<none>") on n-a: 0.5 core, 1 GiB: cpu 0.5 x 24 x 0.04 =
 //     $0.48, ram 1 x 24 x 0.005 = $0.12; no labels anywhere.
+//   debug's claim "cache" carries no persistentvolume label: kube_persistentvolumeclaim_info
+//     names its volume pv-cache (10 GiB at $0.000125 = $0.03).
 //   pv-orphan, 10 GiB at $0.000125, claimed by nobody: $0.03 unmounted.
-//   load balancer shop/web-lb $0.025/h: $0.60 to namespace shop; EKS fee $0.10/h: $2.40 overhead.
+//   load balancer shop/web-lb $0.025/h = $0.60, its service selecting app=web: to the web pods
+//     by their hours, $0.30 each; EKS fee $0.10/h: $2.40 overhead.
 // Idle: n-a cpu 3.84 - 0.96 - 0.48 = 2.40, ram 1.92 - 0.24 - 0.12 = 1.56;
 //       n-b cpu 0.96 - 0.24 - 0.24 = 0.48, ram 0.48 - 0.12 - 0.06 = 0.30. Cluster: cpu 2.88, ram 1.86.
-// Cluster total: 5.76 + 1.44 + 0.09 + 0.60 + 2.40 + N = 10.29 + N.
+// Cluster total: 5.76 + 1.44 + 0.12 + 0.60 + 2.40 + N = 10.32 + N.
 
 const GIB = 1_073_741_824;
 const MIB = 1_048_576;
@@ -168,6 +171,21 @@ const SERIES: SeriesSpec[] = [
   info('kube_pod_labels', { namespace: 'shop', pod: 'db-0', label_team: 'data' }),
   ...volume('pv-db', 20),
   ...volume('pv-orphan', 10),
+  ...volume('pv-cache', 10),
+  {
+    metric: 'pod_pvc_allocation',
+    type: 'gauge',
+    labels: { namespace: 'default', pod: 'debug', persistentvolumeclaim: 'cache' },
+    from: 0,
+    to: 24,
+    value: 10 * GIB,
+  },
+  info('kube_persistentvolumeclaim_info', {
+    namespace: 'default',
+    persistentvolumeclaim: 'cache',
+    volumename: 'pv-cache',
+  }),
+  info('service_selector_labels', { namespace: 'shop', service: 'web-lb', label_app: 'web' }),
   {
     metric: 'pod_pvc_allocation',
     type: 'gauge',
@@ -357,7 +375,7 @@ describe('workload allocation (real Prometheus, job, GraphQL)', () => {
   it('prices the network the cluster query priced: 720 MiB to the internet at $0.09/GiB', () => {
     // increase() over samples 00:00:30 .. 11:59:30 (719 MiB) extrapolated 30 s at each end.
     expect(network).toBeCloseTo((720 / 1024) * 0.09, 9);
-    expect(clusterTotal).toBeCloseTo(10.29 + network, 9);
+    expect(clusterTotal).toBeCloseTo(10.32 + network, 9);
   });
 
   it('by NAMESPACE, idle separate: each namespace to the cent, and the items add up to the cluster', async () => {
@@ -373,7 +391,7 @@ describe('workload allocation (real Prometheus, job, GraphQL)', () => {
     const t = totals(r);
     expect(t.shop).toBeCloseTo(1.2 + 0.42 + 0.6 + network, 9);
     expect(t.ops).toBeCloseTo(0.3, 9);
-    expect(t.default).toBeCloseTo(0.6, 9);
+    expect(t.default).toBeCloseTo(0.6 + 0.03, 9);
     expect(t.__idle__).toBeCloseTo(4.74, 9);
     expect(t.__overhead__).toBeCloseTo(2.4, 9);
     expect(t.__unmounted__).toBeCloseTo(0.03, 9);
@@ -390,21 +408,21 @@ describe('workload allocation (real Prometheus, job, GraphQL)', () => {
 
   it('by CONTROLLER: the Deployment spans its two ReplicaSets; the Job, StatefulSet and bare pod', async () => {
     const t = totals(await report('CONTROLLER'));
-    expect(t['shop/deployment/web']).toBeCloseTo(1.2 + network, 9);
+    expect(t['shop/deployment/web']).toBeCloseTo(1.2 + 0.6 + network, 9); // with its load balancer
     expect(t['shop/statefulset/db']).toBeCloseTo(0.42, 9);
     expect(t['ops/job/backup-123']).toBeCloseTo(0.3, 9);
-    expect(t['default/pod/debug']).toBeCloseTo(0.6, 9);
-    expect(t.__unallocated__).toBeCloseTo(0.6, 9); // the load balancer: a namespace's, no controller
+    expect(t['default/pod/debug']).toBeCloseTo(0.63, 9); // with its volume, found by its claim
+    expect(t.__unallocated__).toBeUndefined(); // the load balancer went to the pods it selects
     const kinds = totals(await report('CONTROLLER_KIND'));
-    expect(kinds.deployment).toBeCloseTo(1.2 + network, 9);
-    expect(kinds.pod).toBeCloseTo(0.6, 9);
+    expect(kinds.deployment).toBeCloseTo(1.8 + network, 9);
+    expect(kinds.pod).toBeCloseTo(0.63, 9);
   });
 
   it('by POD and CONTAINER: keys and names, efficiencies from requests and usage', async () => {
     const pods = await report('POD');
     const t = totals(pods);
-    expect(t['shop/web-aaa-1']).toBeCloseTo(0.48 + 0.12 + network, 9);
-    expect(t['shop/web-bbb-1']).toBeCloseTo(0.6, 9);
+    expect(t['shop/web-aaa-1']).toBeCloseTo(0.48 + 0.12 + 0.3 + network, 9);
+    expect(t['shop/web-bbb-1']).toBeCloseTo(0.6 + 0.3, 9);
     expect(pods.items.find((i) => i.key === 'shop/db-0')?.name).toBe('db-0');
     const containers = await report('CONTAINER');
     const db = containers.items.find((i) => i.key === 'shop/db-0/postgres') as Item;
@@ -416,10 +434,10 @@ describe('workload allocation (real Prometheus, job, GraphQL)', () => {
 
   it('by LABEL: pod labels, then the namespace labels, else __unallocated__', async () => {
     const t = totals(await report('LABEL', { labelKey: 'team' }));
-    expect(t.storefront).toBeCloseTo(1.2 + network, 9);
+    expect(t.storefront).toBeCloseTo(1.8 + network, 9);
     expect(t.data).toBeCloseTo(0.42, 9);
     expect(t.platform).toBeCloseTo(0.3, 9);
-    expect(t.__unallocated__).toBeCloseTo(0.6 + 0.6, 9); // debug and the load balancer
+    expect(t.__unallocated__).toBeCloseTo(0.63, 9); // debug (no labels, nor its namespace)
     const missing = await gql(
       org,
       `{ k8sAllocation(range: {start: "${day}", end: "${day}"}, by: LABEL) { total } }`,
@@ -429,9 +447,9 @@ describe('workload allocation (real Prometheus, job, GraphQL)', () => {
 
   it("by NODE: pod storage and network go to the pod's node", async () => {
     const t = totals(await report('NODE'));
-    expect(t['n-a']).toBeCloseTo(1.2 + 0.6 + network, 9);
+    expect(t['n-a']).toBeCloseTo(1.8 + 0.63 + network, 9);
     expect(t['n-b']).toBeCloseTo(0.3 + 0.42, 9);
-    expect(t.__unallocated__).toBeCloseTo(0.6, 9);
+    expect(t.__unallocated__).toBeUndefined();
   });
 
   it("SHARE spreads each resource's idle by that resource's cost; HIDE leaves it out", async () => {
@@ -458,11 +476,7 @@ describe('workload allocation (real Prometheus, job, GraphQL)', () => {
 
   it('filters keep matching workloads; the daily series carries the same items', async () => {
     const shop = await report('CONTROLLER', { filter: { namespaces: ['shop'] } });
-    expect(shop.items.map((i) => i.key).sort()).toEqual([
-      '__unallocated__',
-      'shop/deployment/web',
-      'shop/statefulset/db',
-    ]);
+    expect(shop.items.map((i) => i.key).sort()).toEqual(['shop/deployment/web', 'shop/statefulset/db']);
     const labelled = await report('POD', { filter: { labels: ['team=storefront'] } });
     expect(labelled.items.map((i) => i.key).sort()).toEqual(['shop/web-aaa-1', 'shop/web-bbb-1']);
     const onNode = await report('NAMESPACE', { filter: { nodes: ['n-b'] } });
@@ -546,13 +560,13 @@ describe('workload allocation (real Prometheus, job, GraphQL)', () => {
     const r = await report('NAMESPACE');
     const t = totals(r);
     expect(r.total).toBeCloseTo(costs, 9);
-    expect(t.default).toBeCloseTo(0.3, 9); // debug ran on n-a: half of $0.60
+    expect(t.default).toBeCloseTo(0.3 + 0.03, 9); // debug ran on n-a: half of $0.60; its volume unbilled
     expect(t.shop).toBeCloseTo(0.6 + 0.42 + 0.6 + network, 9); // web halved; db on n-b, LB, network unchanged
     expect(t.__idle__).toBeCloseTo((2.4 + 1.56) / 2 + 0.48 + 0.3, 9);
     // By namespace the report reads the corrected namespace roll-up; by controller, the rows
     // corrected as they are read: both follow the bill.
     const controllers = totals(await report('CONTROLLER'));
-    expect(controllers['default/pod/debug']).toBeCloseTo(0.3, 9);
-    expect(controllers['shop/deployment/web']).toBeCloseTo(0.6 + network, 9);
+    expect(controllers['default/pod/debug']).toBeCloseTo(0.33, 9);
+    expect(controllers['shop/deployment/web']).toBeCloseTo(0.6 + 0.6 + network, 9);
   });
 });

@@ -56,6 +56,30 @@ describe('buildAllocation', () => {
     expect(rows.reduce((s, r) => s + allocationRowTotal(r), 0)).toBeCloseTo(6.6, 12);
   });
 
+  it('puts a load balancer on the pods its service selects, else on its namespace', () => {
+    const c = (pod: string) => ({ namespace: 'ns', pod, container: 'c', node: 'n' });
+    const rows = buildAllocation(
+      answers({
+        allocCpuHours: [at(c('a'), 24), at(c('b'), 12)],
+        allocCpuAverage: [at(c('a'), 1), at(c('b'), 1)], // a lived 24 h, b 12 h
+        podLabels: [
+          at({ namespace: 'ns', pod: 'a', label_app: 'web' }, 1),
+          at({ namespace: 'ns', pod: 'b', label_app: 'web' }, 1),
+        ],
+        serviceSelectors: [at({ namespace: 'ns', service: 'web-lb', label_app: 'web' }, 1)],
+        loadBalancers: [
+          at({ namespace: 'ns', service_name: 'web-lb', ingress_ip: '10.0.0.1' }, 0.9),
+          at({ namespace: 'ns', service_name: 'no-selector', ingress_ip: '10.0.0.2' }, 0.6),
+        ],
+      }),
+      { nodes: [nodeEstimate('n', 0, 0)], volumes: [], management: 0 },
+    );
+    const lb = (pod: string) => rows.filter((r) => r.pod === pod).reduce((sum, r) => sum + r.loadBalancer, 0);
+    expect(lb('a')).toBeCloseTo(0.6, 12); // 0.9 x 24 / 36
+    expect(lb('b')).toBeCloseTo(0.3, 12);
+    expect(lb('')).toBeCloseTo(0.6, 12); // the namespace's row
+  });
+
   it('resolves owners: ReplicaSet to Deployment, "<none>" to the pod itself', () => {
     const controllerOf = controllersOf(
       [
