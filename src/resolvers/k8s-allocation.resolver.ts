@@ -5,6 +5,7 @@ import {
   K8sAllocationDay,
   K8sAllocationQueryArgs,
   K8sAllocationReport,
+  K8sIdleMode,
 } from '../schema/allocation.types';
 import { K8sCluster } from '../schema/types';
 import type { GraphQLContext } from './context';
@@ -22,7 +23,7 @@ function requestOf(args: K8sAllocationArgs, clusterIds?: string[] | null): Alloc
     labelKey: args.labelKey,
     clusterIds,
     filter: args.filter,
-    idle: args.idle,
+    idle: args.idle ?? K8sIdleMode.SEPARATE,
   };
 }
 

@@ -63,8 +63,12 @@ export class K8sAllocationArgs {
   @Field(() => K8sAllocationFilter, { nullable: true })
   filter?: K8sAllocationFilter;
 
-  @Field(() => K8sIdleMode, { defaultValue: K8sIdleMode.SEPARATE })
-  idle!: K8sIdleMode;
+  @Field(() => K8sIdleMode, {
+    nullable: true,
+    defaultValue: K8sIdleMode.SEPARATE,
+    description: 'SEPARATE when omitted or null.',
+  })
+  idle?: K8sIdleMode | null;
 }
 
 @ArgsType()

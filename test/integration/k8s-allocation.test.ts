@@ -345,7 +345,7 @@ describe('workload allocation (real Prometheus, job, GraphQL)', () => {
 
   async function report(
     by: string,
-    extra: { idle?: string; labelKey?: string; filter?: object; clusterIds?: string[] } = {},
+    extra: { idle?: string | null; labelKey?: string; filter?: object; clusterIds?: string[] } = {},
     as = org,
   ): Promise<Report> {
     return dataOf<{ k8sAllocation: Report }>(
@@ -360,7 +360,7 @@ describe('workload allocation (real Prometheus, job, GraphQL)', () => {
         {
           r: { start: day, end: day },
           by,
-          idle: extra.idle ?? 'SEPARATE',
+          idle: extra.idle === undefined ? 'SEPARATE' : extra.idle,
           labelKey: extra.labelKey,
           filter: extra.filter,
           ids: extra.clusterIds,
@@ -472,6 +472,8 @@ describe('workload allocation (real Prometheus, job, GraphQL)', () => {
     const hidden = await report('NAMESPACE', { idle: 'HIDE' });
     expect(totals(hidden).__idle__).toBeUndefined();
     expect(hidden.total).toBeCloseTo(clusterTotal - 4.74, 9);
+    // The contract's `idle: K8sIdleMode = SEPARATE`: null is the default, as omitted.
+    expect(totals(await report('NAMESPACE', { idle: null })).__idle__).toBeCloseTo(4.74, 9);
   });
 
   it('filters keep matching workloads; the daily series carries the same items', async () => {
