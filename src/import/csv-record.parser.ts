@@ -18,6 +18,9 @@ interface Utf8Slicing {
 export const QUOTED = 1;
 export const ESCAPED = 2;
 
+/** The longest record a parser holds by default (a FOCUS row is a few KiB). */
+export const MAX_RECORD_BYTES = 1 << 20;
+
 /** Input the parser will not hold (a record longer than its limit). */
 export class CsvLimitError extends Error {
   override readonly name = 'CsvLimitError';
@@ -101,7 +104,7 @@ export class CsvRecordParser {
     options: { bufferBytes?: number; maxRecordBytes?: number; maxFields?: number } = {},
   ) {
     this.buf = Buffer.allocUnsafe((options.bufferBytes ?? 1 << 20) + 2);
-    this.maxRecordBytes = options.maxRecordBytes ?? 1 << 20;
+    this.maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
     this.record = new CsvRecord(options.maxFields ?? 1024);
   }
 

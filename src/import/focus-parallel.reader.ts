@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import type { FocusCostColumn, FocusRowError } from '../domain/model';
 import type { StagedCharge } from '../domain/ports';
 import { DomainError } from '../errors';
+import { MAX_RECORD_BYTES } from './csv-record.parser';
 import { CsvRecordParser } from './csv-record.parser';
 import { chargeKey, chargeRows, periodKey, splitChargeKey } from './charge-key';
 import { mergeSummaries, type AccumulatorSummary } from './focus-summary';
@@ -16,8 +17,11 @@ import type { FromParseWorker, ToParseWorker } from './focus-parse.worker';
 const IN_FLIGHT = 2;
 
 /**
- * A block cut was not at a record's end (a quoted field held a line break exactly there). The
- * parallel read is then abandoned and the caller reads the files again in one thread.
+ * The parallel read cannot give the one-thread read's answer: a block cut was not at a record's
+ * end (a quoted field held a line break exactly there), or a record is longer than the parser
+ * holds (MAX_RECORD_BYTES). The parallel read is then abandoned and the caller reads the files
+ * again in one thread, which imports the first and refuses the second with its line number:
+ * one answer whatever a file's size or compression.
  */
 export class MisalignedBlockError extends Error {
   override readonly name = 'MisalignedBlockError';
@@ -110,11 +114,17 @@ export class FocusParallelReader {
       let block = this.takeBuffer(this.blockBytes);
       let filled = 0;
       let header = false;
+      // Where the data starts in `block`: after the header until the block holding it is sent.
+      let dataStart = 0;
       const dispatch = async (final: boolean) => {
-        let offset = 0;
+        let offset = dataStart;
         if (!header) {
           const found = readHeader(block, filled, final, refuse);
-          if (!found) return false; // the header line is not complete yet
+          if (!found) {
+            if (filled > MAX_RECORD_BYTES)
+              throw new MisalignedBlockError(`${displayName}: header over the record limit`);
+            return false; // the header line is not complete yet
+          }
           for (const slot of this.slots) {
             slot.worker.postMessage({
               type: 'file',
@@ -124,13 +134,17 @@ export class FocusParallelReader {
           }
           header = true;
           headerLines = found.lines;
-          offset = found.end;
+          offset = dataStart = found.end;
         }
         const cut = final ? filled : block.lastIndexOf(0x0a, filled - 1) + 1;
         if (cut <= offset) {
           if (final) return true;
-          return false; // no line end in the block yet: it has to grow
+          // No line end after the data start yet: the block has to grow, up to one record.
+          if (filled - offset > MAX_RECORD_BYTES)
+            throw new MisalignedBlockError(`${displayName}: a record over the record limit`);
+          return false;
         }
+        dataStart = 0; // the header, if this block held it, is behind the cut
         const next = this.takeBuffer(Math.max(this.blockBytes, (filled - cut) * 2 + 2));
         block.copy(next, 0, cut, filled);
         await this.send(firstBlock + blocks++, block, offset, cut, final);
@@ -303,7 +317,9 @@ export class FocusParallelReader {
       this.fail(
         message.domain
           ? new DomainError(message.domain.code, message.message, message.domain.details)
-          : new Error(message.message),
+          : message.limit
+            ? new MisalignedBlockError(message.message)
+            : new Error(message.message),
       );
     }
     this.wake();

@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import type { FocusCostColumn, FocusRowError } from '../domain/model';
 import type { StagedCharge } from '../domain/ports';
 import { DomainError } from '../errors';
-import { CsvRecordParser } from './csv-record.parser';
+import { CsvLimitError, CsvRecordParser } from './csv-record.parser';
 import { FocusChargeAccumulator } from './focus-charge.accumulator';
 import type { AccumulatorSummary } from './focus-summary';
 import type { FocusColumns } from './focus-columns';
@@ -36,6 +36,7 @@ export type FromParseWorker =
       type: 'error';
       message: string;
       domain: { code: DomainError['code']; details: Record<string, unknown> } | null;
+      limit: boolean;
     };
 
 // A worker thread of a parallel FOCUS import: it parses the blocks of the file it is handed
@@ -89,6 +90,8 @@ if (port) {
         type: 'error',
         message: (error as Error).message,
         domain: error instanceof DomainError ? { code: error.code, details: error.details } : null,
+        // A record over the parser's limit: the one-thread read refuses it with its line number.
+        limit: error instanceof CsvLimitError,
       });
     }
   });

@@ -688,6 +688,46 @@ describe('FOCUS import', () => {
       const gz = write('p-sample.gz', gzipSync(fs.readFileSync(SAMPLE)));
       expect(await parallelService().importFiles(org, [gz])).toMatchObject({ rowsImported: 1000 });
     });
+
+    it('reads a row longer than a block once, after its header, as the one-thread read does', async () => {
+      // One row of ~48 KiB (a long description) after the header: three 16 KiB blocks' worth,
+      // so the block holding the header grows before its first cut. The header was read again
+      // as data once (2 rows read, line 2 refused: "BillingCurrency").
+      const row = { ...(sampleRows[0] as Row), ChargeDescription: 'x'.repeat(48 << 10) };
+      const file = write('p-long-row.csv', toCsv([row], columns));
+      const sequential = await importFiles(await fixtures.organization('Long Row 1'), [file]);
+      const parallel = await parallelService().importFiles(await fixtures.organization('Long Row 2'), [file]);
+      expect(sequential).toMatchObject({ rowsRead: 1, rowsImported: 1, rowsRefused: 0 });
+      expect(parallel).toMatchObject({ rowsRead: 1, rowsImported: 1, rowsRefused: 0, errors: [] });
+      expect(parallel.totalCost).toBe(sequential.totalCost);
+    });
+
+    it('refuses a record over 1 MiB with the same 400, whatever the size, compression or reader', async () => {
+      const org = await fixtures.organization('Huge Record');
+      const row = { ...(sampleRows[0] as Row), ChargeDescription: 'x'.repeat(3 << 20) };
+      const plain = write('p-huge.csv', toCsv([sampleRows[1] as Row, row], columns));
+      const gz = write('p-huge.csv.gz', gzipSync(fs.readFileSync(plain)));
+      const noNewline = write('p-no-newline.csv', 'y'.repeat(3 << 20));
+      const refusal = (file: string, line: number) => ({
+        code: 'BAD_USER_INPUT',
+        message: `${file}: line ${line}: a record longer than 1048576 bytes`,
+      });
+      for (const [file, line] of [
+        [plain, 3],
+        [gz, 3],
+        [noNewline, 1],
+      ] as const) {
+        for (const service of [core.services.focusImport, parallelService()]) {
+          const error = await service.importFiles(org, [file]).then(
+            () => undefined,
+            (e: unknown) => e as { code: string; message: string },
+          );
+          expect({ code: error?.code, message: error?.message }).toEqual(refusal(file, line));
+        }
+      }
+      // Nothing of the refused files was kept.
+      expect(await count('expenses', org)).toBe(0);
+    });
   });
 
   describe('importFocus mutation', () => {
