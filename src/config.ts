@@ -61,6 +61,7 @@ const envSchema = z.object({
     .default('0 3 * * *'),
   K8S_AGGREGATION_RERUN_DAYS: z.coerce.number().int().min(0).max(30).default(2),
   K8S_PROVISIONAL_REFRESH_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
+  K8S_SCHEDULE_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   K8S_AGGREGATION_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   K8S_AGGREGATION_BACKOFF_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   K8S_AGGREGATION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
@@ -144,6 +145,8 @@ export interface Config {
     readonly rerunDays: number;
     /** How often today's provisional cost is refreshed; 0 = never. */
     readonly provisionalRefreshMinutes: number;
+    /** How often the scheduler checks its schedules are still in Redis (re-created if not). */
+    readonly scheduleCheckSeconds: number;
     /** Tries per run before it is FAILED (transient failures only; bad input fails at once). */
     readonly attempts: number;
     /** First retry delay; doubles at each retry (BullMQ exponential backoff). */
@@ -226,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cron: e.K8S_AGGREGATION_CRON,
       rerunDays: e.K8S_AGGREGATION_RERUN_DAYS,
       provisionalRefreshMinutes: e.K8S_PROVISIONAL_REFRESH_MINUTES,
+      scheduleCheckSeconds: e.K8S_SCHEDULE_CHECK_SECONDS,
       attempts: e.K8S_AGGREGATION_ATTEMPTS,
       backoffMs: e.K8S_AGGREGATION_BACKOFF_MS,
       concurrency: e.K8S_AGGREGATION_CONCURRENCY,

@@ -1,5 +1,12 @@
 /** Stable codes a client can branch on; they become GraphQL `extensions.code`. */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'CONFLICT';
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'CONFLICT'
+  /** A dependency (the job queue) is away: retry later; the message says what was done. */
+  | 'SERVICE_UNAVAILABLE';
 
 /** A failure the caller caused or can act on; anything else is an internal error. */
 export class DomainError extends Error {

@@ -239,6 +239,7 @@ export async function startJobs(
         prefix: config.queuePrefix,
         cron: config.aggregation.cron,
         provisionalRefreshMinutes: config.aggregation.provisionalRefreshMinutes,
+        checkEveryMs: config.aggregation.scheduleCheckSeconds * 1000,
         fanOut: (kind) => core.services.aggregationRuns.enqueueScheduled(kind),
         logger,
       });
@@ -333,6 +334,18 @@ export async function startServer(
       async () => ({ name: 'clickhouse', ok: await core.db.ping() }),
       // Every role uses Redis: api queues runs, worker and scheduler process them.
       async () => ({ name: 'redis', ok: await core.redis.ping() }),
+      // A scheduler whose schedules Redis lost runs no daily costs until it re-creates them.
+      ...(jobs?.scheduler
+        ? [
+            async () => ({
+              name: 'schedule',
+              ok: await (jobs?.scheduler as K8sCostScheduler).missingSchedules().then(
+                (missing) => missing.length === 0,
+                () => false,
+              ),
+            }),
+          ]
+        : []),
     ],
   });
   try {

@@ -9,7 +9,14 @@ import type {
   AggregationTrigger,
 } from '../domain/aggregation-run';
 import type { AggregationRunQueue } from '../domain/ports';
-import { COMMAND_TIMEOUT_MS, withTimeout, type RedisConnection } from './redis.connection';
+import {
+  COMMAND_TIMEOUT_MS,
+  QueueUnavailableError,
+  withTimeout,
+  type RedisConnection,
+} from './redis.connection';
+import { DomainError } from '../errors';
+import type { Redis } from 'ioredis';
 
 /** The BullMQ queue of cluster-day runs (queue names may not contain ':'). */
 export const K8S_COST_QUEUE = 'k8s-cost';
@@ -76,8 +83,10 @@ export class K8sCostQueue implements AggregationRunQueue {
 
   /** The BullMQ queue, created (and connected) on first use. */
   get bull(): Queue<K8sCostJobData, K8sCostJobResult> {
-    this.queue ??= new Queue<K8sCostJobData, K8sCostJobResult>(K8S_COST_QUEUE, {
-      connection: this.options.redis.get(),
+    if (this.queue) return this.queue;
+    this.queue = new Queue<K8sCostJobData, K8sCostJobResult>(K8S_COST_QUEUE, {
+      // The producer client: a request fails at once while Redis is away (see RedisConnection).
+      connection: this.options.redis.producer(),
       prefix: this.options.prefix,
       defaultJobOptions: {
         attempts: this.options.attempts,
@@ -86,6 +95,8 @@ export class K8sCostQueue implements AggregationRunQueue {
         removeOnFail: { age: KEEP_FAILED_SECONDS },
       },
     });
+    // Connection errors reach the callers through their commands (QueueUnavailableError).
+    this.queue.on('error', () => undefined);
     return this.queue;
   }
 
@@ -95,33 +106,38 @@ export class K8sCostQueue implements AggregationRunQueue {
 
   async enqueue(requests: readonly AggregationRequest[]): Promise<AggregationRun[]> {
     if (requests.length === 0) return [];
+    await this.options.redis.readyProducer('queueing runs');
     const now = Date.now();
-    const jobs = await withTimeout(
-      this.bull.addBulk(
-        requests.map((request) => {
-          const kind = request.provisional ? 'provisional' : 'final';
-          const data: K8sCostJobData = {
-            organizationId: request.organizationId,
-            clusterId: request.clusterId,
-            clusterName: request.clusterName,
-            day: request.day,
-            provisional: request.provisional,
-            trigger: request.trigger,
-          };
-          return {
-            name: 'aggregate',
-            data,
-            opts: {
-              jobId: `${safe(request.clusterId)}.${request.day}.${kind}.${now.toString(36)}${randomBytes(4).toString('hex')}`,
-              deduplication: { id: `k8s-cost/${request.clusterId}/${request.day}/${kind}` },
-            },
-          };
-        }),
+    const jobs = await unavailableOn(this.options.redis, 'queueing runs', () =>
+      withTimeout(
+        this.bull.addBulk(
+          requests.map((request) => {
+            const kind = request.provisional ? 'provisional' : 'final';
+            const data: K8sCostJobData = {
+              organizationId: request.organizationId,
+              clusterId: request.clusterId,
+              clusterName: request.clusterName,
+              day: request.day,
+              provisional: request.provisional,
+              trigger: request.trigger,
+            };
+            return {
+              name: 'aggregate',
+              data,
+              opts: {
+                jobId: `${safe(request.clusterId)}.${request.day}.${kind}.${now.toString(36)}${randomBytes(4).toString('hex')}`,
+                deduplication: { id: `k8s-cost/${request.clusterId}/${request.day}/${kind}` },
+              },
+            };
+          }),
+        ),
+        COMMAND_TIMEOUT_MS,
+        'enqueueing aggregation runs',
       ),
-      COMMAND_TIMEOUT_MS,
-      'enqueueing aggregation runs',
     );
-    const redis = this.options.redis.get();
+    // From here the runs are queued whatever happens next: an error says so.
+    const queued = `${jobs.length} run(s) were queued (${jobs.map((job) => job.id).join(', ')}) but could not be read back`;
+    const redis = this.options.redis.producer();
     const pipeline = redis.pipeline();
     const cutoff = now - KEEP_FAILED_SECONDS * 1000;
     requests.forEach((request, i) => {
@@ -129,25 +145,46 @@ export class K8sCostQueue implements AggregationRunQueue {
       pipeline.zadd(key, 'NX', now, String(jobs[i]?.id));
       pipeline.zremrangebyscore(key, '-inf', cutoff);
     });
-    await pipeline.exec();
     // A deduplicated request answers with the run already queued: read every run back as stored.
-    const runs = await this.get(jobs.map((job) => String(job.id)));
+    const runs = await unavailableOn(
+      this.options.redis,
+      'reading the queued runs back',
+      async () => {
+        await pipeline.exec();
+        return this.get(jobs.map((job) => String(job.id)));
+      },
+      queued,
+    );
     return runs.filter((run): run is AggregationRun => run !== null);
   }
 
   async get(ids: readonly string[]): Promise<(AggregationRun | null)[]> {
-    return Promise.all(
-      ids.map(async (id) => {
-        // State first, then the job: a job read after it completed carries its return value.
-        const state = await this.bull.getJobState(id);
-        const job = (await this.bull.getJob(id)) as K8sCostJob | undefined;
-        return job ? toRun(job, state) : null;
-      }),
+    await this.options.redis.readyProducer('reading runs');
+    return unavailableOn(this.options.redis, 'reading runs', () =>
+      Promise.all(
+        ids.map(async (id) => {
+          // State first, then the job: a job read after it completed carries its return value.
+          const state = await this.bull.getJobState(id);
+          const job = (await this.bull.getJob(id)) as K8sCostJob | undefined;
+          return job ? toRun(job, state) : null;
+        }),
+      ),
     );
   }
 
   async list(organizationId: string, filter: AggregationRunFilter, first: number): Promise<AggregationRun[]> {
-    const redis = this.options.redis.get();
+    const redis = await this.options.redis.readyProducer('listing runs');
+    return unavailableOn(this.options.redis, 'listing runs', () =>
+      this.listFrom(redis, organizationId, filter, first),
+    );
+  }
+
+  private async listFrom(
+    redis: Redis,
+    organizationId: string,
+    filter: AggregationRunFilter,
+    first: number,
+  ): Promise<AggregationRun[]> {
     const key = this.indexKey(organizationId);
     const clusters = filter.clusterIds?.length ? new Set(filter.clusterIds) : undefined;
     const states = filter.states?.length ? new Set(filter.states) : undefined;
@@ -185,6 +222,30 @@ export class K8sCostQueue implements AggregationRunQueue {
     const queue = this.queue;
     this.queue = undefined;
     await queue?.close();
+  }
+}
+
+/**
+ * Runs `operation`; a Redis failure in it (the connection lost or not back yet, no answer in
+ * time) becomes QueueUnavailableError saying what was already done. Anything else is a fault and
+ * stays one.
+ */
+async function unavailableOn<T>(
+  redis: RedisConnection,
+  what: string,
+  operation: () => Promise<T>,
+  done?: string,
+): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    const timedOut = /no answer from Redis/.test((error as Error).message);
+    if (error instanceof DomainError || (redis.producer().status === 'ready' && !timedOut)) throw error;
+    // Sent but unanswered: Redis may have carried it out.
+    throw new QueueUnavailableError(
+      what,
+      done ?? (timedOut ? 'it may or may not have taken effect: look before retrying' : undefined),
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import type { Logger } from '../logger';
 import type { AggregationRun, ScheduleKind } from '../domain/aggregation-run';
-import type { RedisConnection } from './redis.connection';
+import { withTimeout, type RedisConnection } from './redis.connection';
 
 /** The queue of the fan-out ticks; the runs themselves go to K8S_COST_QUEUE. */
 export const K8S_COST_SCHEDULE_QUEUE = 'k8s-cost-schedule';
@@ -25,6 +25,8 @@ export interface K8sCostSchedulerOptions {
   /** Plans and enqueues the runs of one tick (AggregationRunService.enqueueScheduled). */
   fanOut(kind: ScheduleKind): Promise<AggregationRun[]>;
   logger: Logger;
+  /** How often the schedules are checked and re-created if Redis lost them (default 60 s). */
+  checkEveryMs?: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export interface K8sCostSchedulerOptions {
 export class K8sCostScheduler {
   private queue?: Queue<TickData>;
   private worker?: Worker<TickData, number>;
+  private timer?: NodeJS.Timeout;
 
   constructor(private readonly options: K8sCostSchedulerOptions) {}
 
@@ -53,21 +56,16 @@ export class K8sCostScheduler {
       },
     });
     this.queue = queue;
-    const tickOpts = { attempts: 5, backoff: { type: 'exponential', delay: 10_000 } };
-    await queue.upsertJobScheduler(
-      DAILY_SCHEDULER_ID,
-      { pattern: cron, tz: 'UTC' },
-      { name: 'fan-out', data: { kind: 'daily' }, opts: tickOpts },
-    );
-    if (provisionalRefreshMinutes > 0) {
-      await queue.upsertJobScheduler(
-        PROVISIONAL_SCHEDULER_ID,
-        { every: provisionalRefreshMinutes * 60_000 },
-        { name: 'fan-out', data: { kind: 'provisional' }, opts: tickOpts },
+    queue.on('error', (error) => logger.warn({ err: error }, 'aggregation schedule queue: Redis error'));
+    await this.ensureSchedules();
+    // Redis may lose its data (a restart without persistence, a failover to an empty replica):
+    // the schedules are checked and re-created, so daily costs do not silently stop.
+    this.timer = setInterval(() => {
+      this.recreateMissing().catch((error: unknown) =>
+        logger.warn({ err: error }, 'aggregation schedules could not be checked'),
       );
-    } else {
-      await queue.removeJobScheduler(PROVISIONAL_SCHEDULER_ID);
-    }
+    }, this.options.checkEveryMs ?? 60_000);
+    this.timer.unref();
     this.worker = new Worker<TickData, number>(
       K8S_COST_SCHEDULE_QUEUE,
       async (job) => (await this.options.fanOut(job.data.kind)).length,
@@ -83,8 +81,56 @@ export class K8sCostScheduler {
     logger.info({ cron, tz: 'UTC', provisionalRefreshMinutes }, 'aggregation scheduler started');
   }
 
+  /** The schedulers that should exist, with their repeat and tick. */
+  private async ensureSchedules(): Promise<void> {
+    const queue = this.queue as Queue<TickData>;
+    const { cron, provisionalRefreshMinutes } = this.options;
+    const tickOpts = { attempts: 5, backoff: { type: 'exponential', delay: 10_000 } };
+    await queue.upsertJobScheduler(
+      DAILY_SCHEDULER_ID,
+      { pattern: cron, tz: 'UTC' },
+      { name: 'fan-out', data: { kind: 'daily' }, opts: tickOpts },
+    );
+    if (provisionalRefreshMinutes > 0) {
+      await queue.upsertJobScheduler(
+        PROVISIONAL_SCHEDULER_ID,
+        { every: provisionalRefreshMinutes * 60_000 },
+        { name: 'fan-out', data: { kind: 'provisional' }, opts: tickOpts },
+      );
+    } else {
+      await queue.removeJobScheduler(PROVISIONAL_SCHEDULER_ID);
+    }
+  }
+
+  /** The scheduler ids this process keeps that Redis does not hold (all of them before start). */
+  async missingSchedules(): Promise<string[]> {
+    const queue = this.queue;
+    const wanted = [
+      DAILY_SCHEDULER_ID,
+      ...(this.options.provisionalRefreshMinutes > 0 ? [PROVISIONAL_SCHEDULER_ID] : []),
+    ];
+    if (!queue) return wanted;
+    const found = await withTimeout(
+      Promise.all(wanted.map((id) => queue.getJobScheduler(id))),
+      2_000,
+      'reading the aggregation schedules',
+    );
+    return wanted.filter((_, i) => !found[i]);
+  }
+
+  /** Re-creates the schedules when Redis lost any of them; returns the ids that were missing. */
+  async recreateMissing(): Promise<string[]> {
+    const missing = await this.missingSchedules();
+    if (missing.length && this.queue) {
+      await this.ensureSchedules();
+      this.options.logger.warn({ missing }, 'aggregation schedules were missing from Redis: re-created');
+    }
+    return missing;
+  }
+
   /** Stops processing ticks, then closes the schedule queue. */
   async stop(): Promise<void> {
+    clearInterval(this.timer);
     const worker = this.worker;
     const queue = this.queue;
     this.worker = undefined;

@@ -67,6 +67,7 @@ describe('aggregation config', () => {
       backoffMs: 30_000,
       concurrency: 2,
       lockMs: 30_000,
+      scheduleCheckSeconds: 60,
     });
     expect(config.metrics.queryConcurrency).toBe(1);
   });
@@ -81,6 +82,7 @@ describe('aggregation config', () => {
       K8S_AGGREGATION_BACKOFF_MS: '1000',
       K8S_AGGREGATION_CONCURRENCY: '4',
       K8S_AGGREGATION_LOCK_MS: '60000',
+      K8S_SCHEDULE_CHECK_SECONDS: '15',
       METRICS_QUERY_URL: 'http://thanos-query:9090/',
     });
     expect(config.queuePrefix).toBe('ct-prod');
@@ -92,6 +94,7 @@ describe('aggregation config', () => {
       backoffMs: 1000,
       concurrency: 4,
       lockMs: 60_000,
+      scheduleCheckSeconds: 15,
     });
     expect(config.metrics.queryUrl).toBe('http://thanos-query:9090');
   });
