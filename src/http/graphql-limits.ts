@@ -8,7 +8,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { getVariableValues } from 'graphql/execution/values';
 
 /** Rejects operations nested deeper than `maxDepth` fields (fragments followed, introspection exempt). */
@@ -52,13 +52,29 @@ export function depthLimitRule(maxDepth: number) {
   };
 }
 
-// A list field sized by `first` costs its children that many times over.
-const pagedEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
+/** Days per cost unit of a range: a field over a month costs what one over a day does. */
+const DAYS_PER_UNIT = 31;
+
+/** How many units a `range` argument spans (1 without one, or when it is not a valid range). */
+function rangeUnits(range: unknown): number {
+  const { start, end } = (range ?? {}) as { start?: unknown; end?: unknown };
+  if (typeof start !== 'string' || typeof end !== 'string') return 1;
+  const days = (Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000 + 1;
+  return Number.isFinite(days) && days > 0 ? Math.ceil(days / DAYS_PER_UNIT) : 1;
+}
+
+/**
+ * What a field costs: 1 plus its children, its children `first` times over on a page, and all of
+ * it once per 31 days of its `range` (a year of breakdown reads twelve months of rows, so it is
+ * not one unit). Aliases are fields of their own, so they add up.
+ */
+const costEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
   const first = typeof args.first === 'number' ? args.first : undefined;
-  return first === undefined ? undefined : 1 + childComplexity * first;
+  const own = first === undefined ? 1 + childComplexity : 1 + childComplexity * first;
+  return own * rangeUnits(args.range);
 };
 
-/** Refuses an operation whose estimated cost (1 per field, times `first` on pages) exceeds `max`. */
+/** Refuses an operation whose estimated cost (see costEstimator) exceeds `max`. */
 export function complexityLimitPlugin(max: number): ApolloServerPlugin {
   return {
     async requestDidStart() {
@@ -92,7 +108,7 @@ export function complexityLimitPlugin(max: number): ApolloServerPlugin {
             query: document,
             operationName: request.operationName ?? undefined,
             variables: request.variables ?? {},
-            estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            estimators: [costEstimator],
           });
           if (complexity > max) {
             throw new GraphQLError(

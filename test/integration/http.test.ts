@@ -140,6 +140,23 @@ describe('HTTP: /graphql, GraphiQL and health routes', () => {
     expect(refused.json.errors[0].message).toContain('complexity is 601; at most 600');
   });
 
+  it('counts a range by its months: many aliases of a year of breakdown are refused, of two days not', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const aliases = (start: string, end: string) =>
+      `{ ${Array.from(
+        { length: 30 },
+        (_, i) =>
+          `k${i}: expenseBreakdown(range: {start: "${start}", end: "${end}"}, by: TAG, tagKey: "k${i}") { total }`,
+      ).join(' ')} }`;
+    // Each alias costs (1 + total) x its months: 2 x 1 for two days, 2 x 12 for a year.
+    const twoDays = await post(server, { query: aliases('2024-05-01', '2024-05-02') }, auth); // 30 x 2 = 60
+    expect(twoDays.json.errors).toBeUndefined();
+    const year = await post(server, { query: aliases('2024-01-01', '2024-12-31') }, auth); // 30 x 24 = 720
+    expect(year.status).toBe(400);
+    expect(year.json.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+    expect(year.json.errors[0].message).toContain('complexity is 720; at most 600');
+  });
+
   it('answers a body that is not JSON with 400', async () => {
     const response = await post(server, '{"query": ', { authorization: `Bearer ${token}` });
     expect(response.status).toBe(400);
