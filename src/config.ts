@@ -22,6 +22,7 @@ const envSchema = z.object({
       'a database name: letters, digits and _, not starting with a digit',
     )
     .default('cloudtuner'),
+  CLICKHOUSE_MAX_EXECUTION_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
@@ -102,6 +103,8 @@ export interface Config {
     readonly password?: string;
     readonly database: string;
     readonly embeddedPath: string;
+    /** Every SELECT is stopped by ClickHouse after this long (0: no limit). */
+    readonly maxExecutionSeconds: number;
   };
   readonly redisUrl: string;
   /** Prefix of every BullMQ key in Redis (one prefix = one independent set of queues). */
@@ -206,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       password: e.CLICKHOUSE_PASSWORD,
       database: e.CLICKHOUSE_DATABASE,
       embeddedPath: path.join(dataDir, 'clickhouse'),
+      maxExecutionSeconds: e.CLICKHOUSE_MAX_EXECUTION_SECONDS,
     },
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,

@@ -6,7 +6,9 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'CONFLICT'
   /** A dependency (the job queue) is away: retry later; the message says what was done. */
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  /** The request's statement ran past CLICKHOUSE_MAX_EXECUTION_SECONDS and was stopped. */
+  | 'QUERY_TIMEOUT';
 
 /** A failure the caller caused or can act on; anything else is an internal error. */
 export class DomainError extends Error {

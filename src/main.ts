@@ -89,7 +89,9 @@ export interface CoreOptions {
 
 /** Opens ClickHouse (server or embedded), applies pending migrations and wires the services. */
 export async function createCore(config: Config, logger: Logger, options: CoreOptions = {}): Promise<Core> {
-  const db = new Db(createClickHouseClient(config.clickhouse), config.clickhouse.database);
+  const db = new Db(createClickHouseClient(config.clickhouse), config.clickhouse.database, {
+    maxExecutionSeconds: config.clickhouse.maxExecutionSeconds,
+  });
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'applied ClickHouse migrations');

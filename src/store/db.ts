@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { DomainError } from '../errors';
 
 /** Query parameters; `db` (the database, an Identifier) is always added by Db. */
 export type Params = Record<string, unknown>;
@@ -17,6 +18,7 @@ export class Db {
   constructor(
     readonly client: ClickHouseClient,
     readonly database: string,
+    private readonly options: { maxExecutionSeconds?: number } = {},
   ) {}
 
   /** Subscribes to statement events; returns the unsubscribe function. */
@@ -28,15 +30,31 @@ export class Db {
     };
   }
 
-  /** Runs a SELECT and returns its rows as objects. */
+  /**
+   * Runs a SELECT and returns its rows as objects. ClickHouse stops it after
+   * `maxExecutionSeconds` (server-side: the engine cancels the statement and frees its threads),
+   * which is a QUERY_TIMEOUT DomainError here: one request can hold the engine that long at most.
+   */
   async query<Row>(sql: string, params: Params = {}): Promise<Row[]> {
+    const limit = this.options.maxExecutionSeconds;
     return this.timed(sql, async () => {
-      const result = await this.client.query({
-        query: sql,
-        query_params: { ...params, db: this.database },
-        format: 'JSONEachRow',
-      });
-      return result.json<Row>();
+      try {
+        const result = await this.client.query({
+          query: sql,
+          query_params: { ...params, db: this.database },
+          format: 'JSONEachRow',
+          ...(limit ? { clickhouse_settings: { max_execution_time: limit } } : {}),
+        });
+        return await result.json<Row>();
+      } catch (error) {
+        if ((error as { type?: string }).type === 'TIMEOUT_EXCEEDED')
+          throw new DomainError(
+            'QUERY_TIMEOUT',
+            `the request ran longer than ${limit} s and was stopped: narrow its range or filters`,
+            { limitSeconds: limit },
+          );
+        throw error;
+      }
     });
   }
 
