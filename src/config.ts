@@ -32,6 +32,8 @@ const envSchema = z.object({
   K8S_STALE_AFTER_SECONDS: z.coerce.number().int().positive().default(900),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(5000),
+  GRAPHQL_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  GRAPHQL_ORG_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   METRICS_WRITE_URL: z.url({ protocol: /^https?$/ }).optional(),
   METRICS_TENANT_HEADER: z
@@ -111,7 +113,13 @@ export interface Config {
   readonly queuePrefix: string;
   readonly logLevel: (typeof logLevels)[number];
   readonly k8sStaleAfterSeconds: number;
-  readonly graphql: { readonly maxDepth: number; readonly maxComplexity: number };
+  readonly graphql: {
+    readonly maxDepth: number;
+    readonly maxComplexity: number;
+    /** GraphQL requests executing at once in this process, and of one organization. */
+    readonly concurrency: number;
+    readonly organizationConcurrency: number;
+  };
   /** Base URL clusters reach this service at; the generated remote_write blocks point there. */
   readonly publicUrl: string;
   /** Where accepted remote_write data goes (Thanos Receive, Mimir, Prometheus). */
@@ -215,7 +223,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     k8sStaleAfterSeconds: e.K8S_STALE_AFTER_SECONDS,
-    graphql: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxComplexity: e.GRAPHQL_MAX_COMPLEXITY },
+    graphql: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+      concurrency: e.GRAPHQL_CONCURRENCY,
+      organizationConcurrency: e.GRAPHQL_ORG_CONCURRENCY,
+    },
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     metrics: {
       writeUrl: e.METRICS_WRITE_URL,

@@ -43,6 +43,7 @@ import { RedisConnection } from './jobs/redis.connection';
 import { K8sCostQueue } from './jobs/k8s-cost.queue';
 import { K8sCostWorker } from './jobs/k8s-cost.worker';
 import { K8sCostScheduler } from './jobs/k8s-cost.scheduler';
+import { FairLimiter } from './http/fair-limiter';
 import { unconfiguredMetricsSource } from './k8s-cost/unconfigured.metrics-source';
 import { LimitedMetricsSource } from './k8s-cost/limited.metrics-source';
 import { AggregationRunService } from './services/aggregation-run.service';
@@ -308,6 +309,7 @@ export async function startServer(
       logger: core.logger,
       maxDepth: core.config.graphql.maxDepth,
       maxComplexity: core.config.graphql.maxComplexity,
+      limiter: new FairLimiter(core.config.graphql.concurrency, core.config.graphql.organizationConcurrency),
     });
     await graphql.start();
   }

@@ -4,6 +4,7 @@ export interface Summary {
   min: number;
   median: number;
   p90: number;
+  p99: number;
   max: number;
 }
 
@@ -28,6 +29,7 @@ export function summarize(values: readonly number[]): Summary {
     min: sorted[0] ?? Number.NaN,
     median,
     p90: quantile(sorted, 0.9),
+    p99: quantile(sorted, 0.99),
     max: sorted.at(-1) ?? Number.NaN,
   };
 }

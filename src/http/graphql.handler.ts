@@ -10,6 +10,7 @@ import type { GraphQLContext } from '../resolvers/context';
 import { complexityLimitPlugin, depthLimitRule } from './graphql-limits';
 import { createErrorFormatter, toGraphQLError } from './format-error';
 import { CLOSE_AFTER_413, readBody } from './read-body';
+import type { FairLimiter } from './fair-limiter';
 
 export interface GraphQLHandlerOptions {
   schema: GraphQLSchema;
@@ -18,6 +19,8 @@ export interface GraphQLHandlerOptions {
   logger: Logger;
   maxDepth: number;
   maxComplexity: number;
+  /** Shares execution between organizations (GRAPHQL_CONCURRENCY / GRAPHQL_ORG_CONCURRENCY). */
+  limiter?: FairLimiter;
 }
 
 /** Largest GraphQL request body accepted. */
@@ -83,17 +86,35 @@ export class GraphQLHandler {
         body = raw.toString('utf8');
       }
     }
-    const { services, tokens } = this.options;
-    const response = await this.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => {
+    const { services, tokens, limiter } = this.options;
+    // Held from authentication until the answer is written: the organization's share of slots.
+    let release: (() => void) | undefined;
+    try {
+      await this.execute(req, res, url, headers, body, async () => {
         try {
           const viewer = await tokens.authenticate(headers.get('authorization'));
+          release = await limiter?.acquire(viewer.organizationId);
           return { viewer, loaders: createLoaders(services, viewer.organizationId) };
         } catch (error) {
           throw error instanceof DomainError ? toGraphQLError(error) : error;
         }
-      },
+      });
+    } finally {
+      release?.();
+    }
+  }
+
+  private async execute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    headers: HeaderMap,
+    body: unknown,
+    context: () => Promise<GraphQLContext>,
+  ): Promise<void> {
+    const response = await this.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context,
     });
     const responseHeaders: Record<string, string> = {};
     for (const [name, value] of response.headers) responseHeaders[name] = value;
