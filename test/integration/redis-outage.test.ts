@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import { createTestCore } from '../support/test-core';
 import { Fixtures } from '../support/fixtures';
 import { eventually, randomPrefix } from '../support/redis';
+import { freePort } from '../support/prometheus';
 import { startServer, type Core, type RunningServer } from '../../src/main';
 import { formatDay, addDays } from '../../src/domain/days';
 import {
@@ -16,17 +16,6 @@ import { createLogger } from '../../src/logger';
 
 // Issue 12, item 9, against a real redis-server of this test's own (a free port), stopped and
 // started again empty, as a Redis without persistence comes back after a restart.
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function withClient<T>(url: string, use: (client: Redis) => Promise<T>): Promise<T> {
   const client = new Redis(url);
