@@ -239,8 +239,14 @@ async function unavailableOn<T>(
   try {
     return await operation();
   } catch (error) {
-    const timedOut = /no answer from Redis/.test((error as Error).message);
-    if (error instanceof DomainError || (redis.producer().status === 'ready' && !timedOut)) throw error;
+    const message = (error as Error).message ?? '';
+    const timedOut = /no answer from Redis/.test(message);
+    const lost =
+      timedOut ||
+      redis.producer().status !== 'ready' ||
+      // A connection error that surfaced after the client reconnected.
+      /ECONNREFUSED|ECONNRESET|EPIPE|Connection is closed|Stream isn't writeable/.test(message);
+    if (error instanceof DomainError || !lost) throw error;
     // Sent but unanswered: Redis may have carried it out.
     throw new QueueUnavailableError(
       what,
