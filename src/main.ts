@@ -49,6 +49,7 @@ import { LimitedMetricsSource } from './k8s-cost/limited.metrics-source';
 import { AggregationRunService } from './services/aggregation-run.service';
 import { FocusImportService } from './import/focus-import.service';
 import { ClickHouseFocusImportStore } from './store/focus-import.store';
+import { ClickHouseFocusImportHistory } from './store/focus-import-history.store';
 
 /** How often the newest sample time per cluster is written (K8sCluster.lastDataAt lags by this). */
 const FRESHNESS_FLUSH_MS = 5_000;
@@ -120,6 +121,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
   });
   const reconciliationStore = new ClickHouseReconciliationStore(db);
   const allocationStore = new ClickHouseAllocationStore(db);
+  const focusImportHistory = new ClickHouseFocusImportHistory(db);
   const k8sCostAggregation = new K8sCostAggregationService({
     accounts: accountRepository,
     days: new ClickHouseK8sCostRepository(db),
@@ -163,6 +165,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
       config.importDir,
       undefined,
       k8sCostAggregation,
+      focusImportHistory,
     ),
     reconciliation: new K8sReconciliationService(reconciliationStore),
     apiTokens: tokens,
@@ -175,6 +178,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     tokens,
     reconciliationStore,
     allocationStore,
+    focusImportHistory,
   );
   return {
     config,

@@ -1,4 +1,4 @@
-import type { CloudAccount } from '../domain/model';
+import type { CloudAccount, FocusImportRecord } from '../domain/model';
 import type {
   AllocationDayRows,
   ClusterResourceLink,
@@ -33,6 +33,11 @@ export interface DemoData {
   /** The billed VMs that are nodes of a cluster. */
   links: ClusterResourceLink[];
   heartbeats: { cloudAccountId: string; at: Date }[];
+  /**
+   * The FOCUS imports that would have brought the cloud rows: one per cloud account and calendar
+   * month, counting exactly the rows and dollars of `expenses` they cover, plus one refused file.
+   */
+  imports: FocusImportRecord[];
 }
 
 export const DEMO_ORGANIZATION = { id: '5e1d7c3a-9b2f-4d8e-a6c4-0f3b2a1d9e7c', name: 'Demo Corp' } as const;
@@ -997,6 +1002,7 @@ export function buildDemoData(options: { lastDay: string; days?: number; now: Da
 
   return {
     organization: { ...DEMO_ORGANIZATION },
+    imports: demoImports(accounts, expenses, options.now),
     accounts,
     resources,
     expenses,
@@ -1006,4 +1012,73 @@ export function buildDemoData(options: { lastDay: string; days?: number; now: Da
     links: [...links.values()],
     heartbeats,
   };
+}
+
+// ---------------------------------------------------------------- import history
+
+/**
+ * One import per cloud account and month, each summing the expense rows it stands for, made the
+ * morning after the month's last day in the data (at most an hour before `now`); and the one
+ * that was refused, as the reader refuses a file that is not FOCUS.
+ */
+function demoImports(accounts: CloudAccount[], expenses: ExpenseRecord[], now: Date): FocusImportRecord[] {
+  const cloudAccounts = accounts.filter((a) => a.type !== 'KUBERNETES');
+  const cloud = new Map(cloudAccounts.map((a) => [a.id, a]));
+  const groups = new Map<
+    string,
+    { account: CloudAccount; month: string; rows: number; cost: number; first: string; last: string }
+  >();
+  for (const row of expenses) {
+    const account = cloud.get(row.cloudAccountId);
+    if (!account) continue;
+    const month = row.date.slice(0, 7);
+    const key = `${account.id}|${month}`;
+    const group = groups.get(key) ?? { account, month, rows: 0, cost: 0, first: row.date, last: row.date };
+    group.rows += 1;
+    group.cost += row.cost;
+    if (row.date < group.first) group.first = row.date;
+    if (row.date > group.last) group.last = row.date;
+    groups.set(key, group);
+  }
+  const latest = now.getTime() - 3_600_000;
+  const imports: FocusImportRecord[] = [...groups.values()].map((g) => {
+    // The accounts' exports of a month arrive a minute apart, in account order.
+    const offset = cloudAccounts.indexOf(g.account) * 60_000;
+    const started = Math.min(Date.parse(`${addDays(g.last, 1)}T06:00:00Z`) + offset, latest);
+    return {
+      id: uuidFrom(`import|${g.account.id}|${g.month}`),
+      organizationId: DEMO_ORGANIZATION.id,
+      startedAt: new Date(started),
+      finishedAt: new Date(started + 4_000 + g.rows * 2),
+      state: 'SUCCEEDED',
+      files: [`focus/${g.account.name}-${g.month}.csv.gz`],
+      costColumn: 'EFFECTIVE',
+      rowsRead: g.rows,
+      rowsImported: g.rows,
+      rowsRefused: 0,
+      totalCost: Math.round(g.cost * 1e6) / 1e6,
+      firstDay: g.first,
+      lastDay: g.last,
+      error: null,
+    };
+  });
+  const refusedAt = latest - 2 * 3_600_000;
+  const file = 'focus/oracle-export-latest.csv';
+  imports.push({
+    id: uuidFrom('import|refused'),
+    organizationId: DEMO_ORGANIZATION.id,
+    startedAt: new Date(refusedAt),
+    finishedAt: new Date(refusedAt + 120),
+    state: 'FAILED',
+    files: [file],
+    costColumn: 'EFFECTIVE',
+    rowsRead: 0,
+    rowsImported: 0,
+    rowsRefused: 0,
+    totalCost: 0,
+    firstDay: null,
+    lastDay: null,
+    error: `${file}: not a FOCUS file: mandatory columns missing: BilledCost, ChargePeriodStart`,
+  });
+  return imports.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
 }

@@ -2,6 +2,7 @@ import type {
   AllocationStore,
   CloudAccountRepository,
   ExpenseWriter,
+  FocusImportHistory,
   OrganizationRepository,
   ReconciliationStore,
 } from '../domain/ports';
@@ -18,6 +19,7 @@ export class DemoSeedService {
     private readonly tokens: TokenService,
     private readonly reconciliation: ReconciliationStore,
     private readonly allocations: AllocationStore,
+    private readonly importHistory: FocusImportHistory,
   ) {}
 
   /**
@@ -39,6 +41,7 @@ export class DemoSeedService {
       await this.reconciliation.saveEstimates(data.estimates);
       await this.reconciliation.saveLinks(data.organization.id, data.links);
       await this.allocations.replaceDays(data.organization.id, data.allocations);
+      for (const entry of data.imports) await this.importHistory.record(entry);
       for (const beat of data.heartbeats) await this.accounts.recordDataAt(beat.cloudAccountId, beat.at);
       await this.organizations.create({ ...data.organization, createdAt: now });
       rows = data.expenses.length;

@@ -125,6 +125,25 @@ export interface FocusBillingPeriod {
 }
 
 /** What a FOCUS import read, refused and wrote. */
+/** One import as the history keeps it (`focusImports`). */
+export interface FocusImportRecord {
+  id: string;
+  organizationId: string;
+  startedAt: Date;
+  finishedAt: Date;
+  state: 'SUCCEEDED' | 'FAILED';
+  files: string[];
+  costColumn: FocusCostColumn;
+  rowsRead: number;
+  rowsImported: number;
+  rowsRefused: number;
+  totalCost: number;
+  firstDay: string | null;
+  lastDay: string | null;
+  /** Why it failed, as its caller was told; null when it succeeded. */
+  error: string | null;
+}
+
 export interface FocusImportReport {
   files: string[];
   costColumn: FocusCostColumn;

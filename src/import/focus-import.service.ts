@@ -4,18 +4,29 @@ import os from 'node:os';
 import type {
   BillReconciler,
   CloudAccountRepository,
+  FocusImportHistory,
   FocusImportStore,
   FocusStaging,
   OrganizationRepository,
 } from '../domain/ports';
-import type { CloudAccount, FocusCostColumn, FocusImportReport, FocusRowError } from '../domain/model';
-import { badInput, notFound } from '../errors';
+import type {
+  CloudAccount,
+  FocusCostColumn,
+  FocusImportRecord,
+  FocusImportReport,
+  FocusRowError,
+} from '../domain/model';
+import { randomUUID } from 'node:crypto';
+import { badInput, DomainError, notFound } from '../errors';
 import { addDays } from '../domain/days';
 import { FocusChargeAccumulator } from './focus-charge.accumulator';
 import type { AccumulatorSummary } from './focus-summary';
 import { readFocusFile } from './focus-file.reader';
 import { FocusParallelReader, MisalignedBlockError } from './focus-parallel.reader';
 import { dayToIso } from './day-split';
+
+/** Largest page of `focusImports`. */
+export const MAX_HISTORY_PAGE = 200;
 
 /** Progress of a running import, for a progress bar. */
 export interface FocusImportProgress {
@@ -78,7 +89,16 @@ export class FocusImportService {
     private readonly limits: FocusImportLimits = DEFAULT_FOCUS_IMPORT_LIMITS,
     /** Re-reconciles the cluster-days a committed bill may match (issue 11); none in some tests. */
     private readonly reconciler: BillReconciler | null = null,
+    /** Where each import is remembered (`focusImports`); none in some tests. */
+    private readonly history: FocusImportHistory | null = null,
   ) {}
+
+  /** The organization's recent imports, newest first (at most `first`). */
+  async recent(organizationId: string, first: number): Promise<FocusImportRecord[]> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_HISTORY_PAGE)
+      throw badInput('first', `must be between 1 and ${MAX_HISTORY_PAGE}`);
+    return this.history ? this.history.list(organizationId, first) : [];
+  }
 
   /** Imports local files (the operator CLI): paths are used as given. */
   async importFiles(
@@ -151,7 +171,62 @@ export class FocusImportService {
     return next;
   }
 
+  /** One import, remembered in the history whether it succeeds or fails. */
   private async run(
+    organizationId: string,
+    files: readonly { path: string; displayName: string }[],
+    options: FocusImportOptions,
+  ): Promise<FocusImportReport> {
+    const startedAt = new Date();
+    const entry = {
+      id: randomUUID(),
+      organizationId,
+      startedAt,
+      files: files.map((f) => f.displayName),
+      costColumn: options.costColumn ?? 'EFFECTIVE',
+    };
+    let report: FocusImportReport;
+    try {
+      report = await this.runImport(organizationId, files, options);
+    } catch (error) {
+      // An unknown organization has no history to keep; any other failure is worth showing.
+      const unknownOrganization = error instanceof DomainError && error.code === 'NOT_FOUND';
+      if (this.history && !unknownOrganization) {
+        await this.history
+          .record({
+            ...entry,
+            finishedAt: new Date(),
+            state: 'FAILED',
+            rowsRead: 0,
+            rowsImported: 0,
+            rowsRefused: 0,
+            totalCost: 0,
+            firstDay: null,
+            lastDay: null,
+            // What the caller was told: a DomainError's message is meant for them, anything else is not.
+            error: error instanceof DomainError ? error.message : 'internal error (see the server log)',
+          })
+          // The import's own error is the one to report.
+          .catch(() => undefined);
+      }
+      throw error;
+    }
+    await this.history?.record({
+      ...entry,
+      finishedAt: new Date(),
+      state: 'SUCCEEDED',
+      rowsRead: report.rowsRead,
+      rowsImported: report.rowsImported,
+      rowsRefused: report.rowsRefused,
+      totalCost: report.totalCost,
+      firstDay: report.firstDay,
+      lastDay: report.lastDay,
+      error: null,
+    });
+    return report;
+  }
+
+  private async runImport(
     organizationId: string,
     files: readonly { path: string; displayName: string }[],
     options: FocusImportOptions,

@@ -1,7 +1,15 @@
 import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { K8sCostBreakdown } from '../domain/model';
 import type { ExpenseService } from '../services/expense.service';
-import { CloudAccount, Expense, ExpenseConnection, K8sCluster, K8sCosts, LastExpense } from '../schema/types';
+import {
+  CloudAccount,
+  Expense,
+  ExpenseConnection,
+  ExpenseDay,
+  K8sCluster,
+  K8sCosts,
+  LastExpense,
+} from '../schema/types';
 import { toCluster } from './to-cluster';
 import { ExpensesArgs } from '../schema/inputs';
 import type { GraphQLContext } from './context';
@@ -59,6 +67,14 @@ export class ExpenseResolver {
   })
   async lastExpense(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<LastExpense | null> {
     return ctx.loaders.lastExpense.load({ id: expense.resourceId, group: expense.range.end });
+  }
+
+  @FieldResolver(() => [ExpenseDay], {
+    description:
+      "The resource's cost on each day of the range, oldest first, one entry per day (0 where nothing was spent): a sparkline's points.",
+  })
+  async daily(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<ExpenseDay[]> {
+    return (await ctx.loaders.dailyCosts.load({ id: expense.resourceId, group: expense.range })) ?? [];
   }
 
   @FieldResolver(() => K8sCluster, {

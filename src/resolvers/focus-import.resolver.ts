@@ -1,9 +1,14 @@
-import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { FocusImportService } from '../import/focus-import.service';
-import { FocusImportReport, ImportFocusInput } from '../schema/focus-import.types';
+import {
+  FocusImport,
+  FocusImportReport,
+  FocusImportState,
+  ImportFocusInput,
+} from '../schema/focus-import.types';
 import type { GraphQLContext } from './context';
 
-/** `importFocus`: a FOCUS export already in the server's import folder, into the caller's organization. */
+/** `importFocus` (a FOCUS export already in the server's import folder, into the caller's organization) and `focusImports`. */
 @Resolver()
 export class FocusImportResolver {
   constructor(private readonly imports: FocusImportService) {}
@@ -17,5 +22,18 @@ export class FocusImportResolver {
     @Arg('input', () => ImportFocusInput) input: ImportFocusInput,
   ): Promise<FocusImportReport> {
     return this.imports.importFromImportDir(ctx.viewer.organizationId, input.path, input.cost);
+  }
+
+  @Query(() => [FocusImport], {
+    description:
+      "The caller's organization's FOCUS imports of the last 90 days, newest first, failed ones too.",
+  })
+  async focusImports(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { defaultValue: 20, description: 'At most this many imports, 1 to 200.' })
+    first: number,
+  ): Promise<FocusImport[]> {
+    const records = await this.imports.recent(ctx.viewer.organizationId, first);
+    return records.map((record) => ({ ...record, state: record.state as FocusImportState }));
   }
 }

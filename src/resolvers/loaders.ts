@@ -45,6 +45,9 @@ export function createLoaders(services: Services, organizationId: string) {
       (upTo) => upTo,
       (upTo, ids) => services.expenses.lastExpenses(organizationId, ids, upTo),
     ),
+    dailyCosts: groupedLoader<DayRange, { date: string; cost: number }[]>(rangeKey, (range, ids) =>
+      services.expenses.dailyCosts(organizationId, ids, range),
+    ),
     k8sCostsByResource: groupedLoader<DayRange, K8sCostBreakdown>(rangeKey, (range, ids) =>
       services.expenses.k8sCosts(organizationId, ids, range),
     ),

@@ -1,5 +1,6 @@
-import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { FocusCostColumn as CostColumn } from '../domain/model';
+import { DateTimeISOResolver } from 'graphql-scalars';
 import { DateScalar } from './scalars';
 import { CloudAccount } from './types';
 
@@ -127,4 +128,56 @@ export class FocusImportReport {
 
   @Field(() => Int)
   durationMs!: number;
+}
+
+export enum FocusImportState {
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+}
+registerEnumType(FocusImportState, {
+  name: 'FocusImportState',
+  description:
+    'SUCCEEDED: read and committed (rows may still have been refused); FAILED: nothing was stored.',
+});
+
+@ObjectType({ description: 'One FOCUS import of the organization, as the history keeps it (90 days).' })
+export class FocusImport {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => DateTimeISOResolver)
+  startedAt!: Date;
+
+  @Field(() => DateTimeISOResolver)
+  finishedAt!: Date;
+
+  @Field(() => FocusImportState)
+  state!: FocusImportState;
+
+  @Field(() => [String], { description: 'The files, as the import named them.' })
+  files!: string[];
+
+  @Field(() => FocusCostColumn)
+  costColumn!: CostColumn;
+
+  @Field(() => Int)
+  rowsRead!: number;
+
+  @Field(() => Int)
+  rowsImported!: number;
+
+  @Field(() => Int)
+  rowsRefused!: number;
+
+  @Field(() => Float, { description: 'US dollars in the rows imported.' })
+  totalCost!: number;
+
+  @Field(() => DateScalar, { nullable: true })
+  firstDay!: string | null;
+
+  @Field(() => DateScalar, { nullable: true })
+  lastDay!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Why it failed; null when it succeeded.' })
+  error!: string | null;
 }

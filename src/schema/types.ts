@@ -34,6 +34,15 @@ export class Tag {
   value!: string;
 }
 
+@ObjectType({ description: 'What a resource cost on one day.' })
+export class ExpenseDay {
+  @Field(() => DateScalar)
+  date!: string;
+
+  @Field(() => Float, { description: 'US dollars on that day (0 when nothing was spent).' })
+  cost!: number;
+}
+
 @ObjectType({
   description:
     'An AWS, Azure or GCP account, another cloud provider account (type OTHER, e.g. Oracle from a FOCUS import), or a Kubernetes cluster (type KUBERNETES).',

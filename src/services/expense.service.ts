@@ -204,6 +204,25 @@ export class ExpenseService {
     return this.reader.lastExpenses(organizationId, resourceIds, upTo);
   }
 
+  /**
+   * Cost per day of each resource over the range, one entry per day (0 where nothing was spent),
+   * for the expense table's sparklines; for DataLoader batches.
+   */
+  async dailyCosts(
+    organizationId: string,
+    resourceIds: readonly string[],
+    range: DayRange,
+  ): Promise<Map<string, { date: string; cost: number }[]>> {
+    const found = await this.reader.dailyCosts(organizationId, resourceIds, range);
+    const days = eachDay(range.start, range.end);
+    return new Map(
+      resourceIds.map((id) => {
+        const byDay = new Map((found.get(id) ?? []).map((d) => [d.date, d.cost]));
+        return [id, days.map((date) => ({ date, cost: byDay.get(date) ?? 0 }))];
+      }),
+    );
+  }
+
   /** Summed Kubernetes breakdown per cluster resource; for DataLoader batches. */
   async k8sCosts(
     organizationId: string,

@@ -291,6 +291,30 @@ export class ClickHouseExpenseReader implements ExpenseReader {
     return new Map(rows.map((row) => [row.resource_id, { date: row.date, cost: row.cost }]));
   }
 
+  async dailyCosts(
+    organizationId: string,
+    resourceIds: readonly string[],
+    range: DayRange,
+  ): Promise<Map<string, { date: string; cost: number }[]>> {
+    const result = new Map<string, { date: string; cost: number }[]>();
+    if (resourceIds.length === 0) return result;
+    const rows = await this.db.query<{ resource_id: string; day: string; cost: number }>(
+      `SELECT resource_id, toString(toDate(date)) AS day, toFloat64(${money('cost')}) AS cost
+       FROM {db:Identifier}.expenses
+       WHERE cloud_account_id IN (${ORG_ACCOUNTS}) AND resource_id IN {ids:Array(String)}
+         AND date >= {from:DateTime('UTC')} AND date < {until:DateTime('UTC')}
+       GROUP BY resource_id, day HAVING sum(sign) > 0
+       ORDER BY resource_id, day`,
+      { org: organizationId, ids: resourceIds, ...rangeParams(range.start, range.end) },
+    );
+    for (const row of rows) {
+      const days = result.get(row.resource_id) ?? [];
+      days.push({ date: row.day, cost: row.cost });
+      result.set(row.resource_id, days);
+    }
+    return result;
+  }
+
   async k8sCosts(
     organizationId: string,
     resourceIds: readonly string[],

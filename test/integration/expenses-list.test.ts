@@ -496,6 +496,41 @@ describe('expenses', () => {
     expect(edge?.node.lastExpense).toEqual({ date: '2024-03-10', cost: 10.5 });
   });
 
+  it('gives each row one cost per day of the range (0 where nothing was spent), adding up to its cost', async () => {
+    const DAILY = /* GraphQL */ `
+      query ($range: DateRangeInput!) {
+        expenses(range: $range) {
+          edges {
+            node {
+              resourceId
+              cost
+              daily {
+                date
+                cost
+              }
+            }
+          }
+        }
+      }
+    `;
+    type Row = { resourceId: string; cost: number; daily: { date: string; cost: number }[] };
+    const edges = dataOf<{ expenses: { edges: { node: Row }[] } }>(await run(orgA, DAILY, { range: RANGE }))
+      .expenses.edges;
+    const daily = Object.fromEntries(edges.map((e) => [e.node.resourceId, e.node.daily.map((d) => d.cost)]));
+    expect(daily).toEqual({
+      'res-01': [10.5, 10.5, 10.5], // not the 100s on the 9th and 13th
+      'res-02': [2.25, 0, 2.25],
+      'res-03': [0, 7, 12], // the corrected value
+      'res-04': [0.1, 0.2, 0],
+      'res-05': [20, 30, 25],
+      'res-07': [0, 4.5, 0],
+    });
+    for (const { node } of edges) {
+      expect(node.daily.map((d) => d.date)).toEqual(['2024-03-10', '2024-03-11', '2024-03-12']);
+      expect(node.daily.reduce((sum, d) => sum + d.cost, 0)).toBeCloseTo(node.cost, 9);
+    }
+  });
+
   it('gives k8sCosts for the cluster row only, summed over the range', async () => {
     const page = await list({});
     for (const edge of page.edges) {

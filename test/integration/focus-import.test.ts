@@ -771,6 +771,66 @@ describe('FOCUS import', () => {
       expect(again).toMatchObject({ accountsCreated: 0, expenseRowsAdded: 0 });
     });
 
+    it('remembers each import, a refused one with its reason, for its own organization only', async () => {
+      const org = await fixtures.organization('History Co');
+      const other = await fixtures.organization('Nosy Co');
+      fs.mkdirSync(path.join(importDir, 'history'), { recursive: true });
+      fs.copyFileSync(SAMPLE, path.join(importDir, 'history', 'bill.csv'));
+      fs.writeFileSync(path.join(importDir, 'history', 'not-focus.csv'), 'a,b\n1,2\n');
+      await run(org, MUTATION, { input: { path: 'history/bill.csv', cost: 'BILLED' } });
+      const refused = errorOf(await run(org, MUTATION, { input: { path: 'history/not-focus.csv' } }));
+      const HISTORY = /* GraphQL */ `
+        query {
+          focusImports(first: 5) {
+            state
+            files
+            costColumn
+            rowsRead
+            rowsImported
+            rowsRefused
+            totalCost
+            firstDay
+            lastDay
+            error
+          }
+        }
+      `;
+      const history = dataOf<{ focusImports: Record<string, unknown>[] }>(
+        await run(org, HISTORY),
+      ).focusImports;
+      const billed = sampleRows.reduce((sum, row) => sum + Number(row.BilledCost), 0);
+      expect(history).toEqual([
+        {
+          state: 'FAILED',
+          files: ['history/not-focus.csv'],
+          costColumn: 'EFFECTIVE',
+          rowsRead: 0,
+          rowsImported: 0,
+          rowsRefused: 0,
+          totalCost: 0,
+          firstDay: null,
+          lastDay: null,
+          error: refused.message,
+        },
+        {
+          state: 'SUCCEEDED',
+          files: ['history/bill.csv'],
+          costColumn: 'BILLED',
+          rowsRead: 1000,
+          rowsImported: 1000,
+          rowsRefused: 0,
+          totalCost: expect.closeTo(billed, 6),
+          firstDay: '2024-09-01',
+          lastDay: '2024-09-30',
+          error: null,
+        },
+      ]);
+      expect(refused.message).toContain('history/not-focus.csv: not a FOCUS file');
+      expect(dataOf<{ focusImports: unknown[] }>(await run(other, HISTORY)).focusImports).toEqual([]);
+      const tooMany = errorOf(await run(org, '{ focusImports(first: 201) { id } }'));
+      expect(tooMany).toMatchObject({ code: 'BAD_USER_INPUT', message: 'first: must be between 1 and 200' });
+    });
+
     it('refuses paths outside IMPORT_DIR: traversal, absolute paths, symbolic links out', async () => {
       const org = await fixtures.organization('Outside Co');
       fs.symlinkSync(SAMPLE, path.join(importDir, 'link.csv'));

@@ -68,6 +68,38 @@ describe('buildDemoData', () => {
     ]);
   });
 
+  it('has an import per cloud account and month holding exactly its rows and dollars, and one refused', () => {
+    // 2025-04-02 .. 2025-06-30: April (29 days), May, June for each of the four cloud accounts.
+    const succeeded = data.imports.filter((i) => i.state === 'SUCCEEDED');
+    expect(succeeded).toHaveLength(4 * 3);
+    const awsProd = accountByName(data, 'aws-production');
+    const may = succeeded.find((i) => i.files[0] === 'focus/aws-production-2025-05.csv.gz');
+    const rows = data.expenses.filter((e) => e.cloudAccountId === awsProd.id && e.date.startsWith('2025-05'));
+    expect(may).toMatchObject({
+      rowsRead: rows.length,
+      rowsImported: rows.length,
+      firstDay: '2025-05-01',
+      lastDay: '2025-05-31',
+      startedAt: new Date('2025-06-01T06:00:00.000Z'),
+      error: null,
+    });
+    expect(may?.totalCost).toBeCloseTo(
+      rows.reduce((sum, e) => sum + e.cost, 0),
+      5,
+    );
+    const cloudRows = data.expenses.filter((e) =>
+      data.accounts.some((a) => a.id === e.cloudAccountId && a.type !== 'KUBERNETES'),
+    );
+    expect(succeeded.reduce((n, i) => n + i.rowsImported, 0)).toBe(cloudRows.length);
+    // Newest first, none after `now`, and the refused file says why.
+    const times = data.imports.map((i) => i.startedAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(Math.max(...times)).toBeLessThan(NOW.getTime());
+    expect(data.imports.filter((i) => i.state === 'FAILED')).toEqual([
+      expect.objectContaining({ rowsRead: 0, error: expect.stringContaining('not a FOCUS file') }),
+    ]);
+  });
+
   it('honours days', () => {
     const short = build(LAST_DAY, 7);
     expect([...new Set(short.expenses.map((e) => e.date))].sort()).toEqual(eachDay('2025-06-24', LAST_DAY));

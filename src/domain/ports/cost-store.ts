@@ -112,6 +112,12 @@ export interface ExpenseReader {
     resourceIds: readonly string[],
     upTo: string,
   ): Promise<Map<string, LastExpense>>;
+  /** Cost per day of each resource over the range (days without a cost are absent). */
+  dailyCosts(
+    organizationId: string,
+    resourceIds: readonly string[],
+    range: DayRange,
+  ): Promise<Map<string, { date: string; cost: number }[]>>;
   /** Summed breakdown per cluster resource over the range. */
   k8sCosts(
     organizationId: string,

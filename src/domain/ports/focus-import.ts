@@ -1,3 +1,4 @@
+import type { FocusImportRecord } from '../model';
 import type { ResourceRecord } from './cost-store';
 
 /** One charge total of a FOCUS import: a resource, a UTC day, a billing period, a charge category. */
@@ -47,4 +48,10 @@ export interface FocusStaging {
 
 export interface FocusImportStore {
   openStaging(): Promise<FocusStaging>;
+}
+
+/** The organization's recent imports, newest first. */
+export interface FocusImportHistory {
+  record(entry: FocusImportRecord): Promise<void>;
+  list(organizationId: string, first: number): Promise<FocusImportRecord[]>;
 }
