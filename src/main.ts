@@ -19,6 +19,7 @@ import { DemoSeedService } from './demo/demo-seed.service';
 import type { Services } from './resolvers/services';
 import { buildGraphQLSchema } from './resolvers/build-schema';
 import { GraphQLHandler } from './http/graphql.handler';
+import { Dashboard } from './http/dashboard';
 import { createHttpServer } from './http/server';
 import { loadExampleQueries } from './http/examples';
 import { ClickHouseReconciliationStore } from './store/reconciliation.store';
@@ -279,6 +280,8 @@ export async function startServer(
   options: {
     role: Role;
     graphiqlHeaders?: Record<string, string>;
+    /** Under `serve --demo`: the dashboard opens signed in with it. */
+    demoToken?: string;
   },
 ): Promise<RunningServer> {
   const servesApi = options.role === 'all' || options.role === 'api';
@@ -335,6 +338,7 @@ export async function startServer(
     graphql,
     examples: servesApi ? loadExampleQueries() : [],
     graphiqlHeaders: options.graphiqlHeaders,
+    dashboard: servesApi ? new Dashboard({ demoToken: options.demoToken }) : undefined,
     remoteWrite,
     metrics,
     metricsAuthToken: core.config.selfMetrics.authToken,

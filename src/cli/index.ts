@@ -66,12 +66,13 @@ function buildProgram(): Command {
       const running = await startServer(core, {
         role: options.role,
         graphiqlHeaders: demoToken ? { Authorization: `Bearer ${demoToken}` } : undefined,
+        demoToken,
       });
       logger.info({ role: options.role, url: running.url }, 'serving');
       if (demoToken) {
         process.stdout.write(
-          `\n  GraphiQL:   ${running.url}/graphql\n  Demo token: ${demoToken}\n` +
-            `  (send it as "Authorization: Bearer <token>"; GraphiQL has it pre-filled)\n\n`,
+          `\n  Dashboard:  ${running.url}/\n  GraphiQL:   ${running.url}/graphql\n  Demo token: ${demoToken}\n` +
+            `  (send it as "Authorization: Bearer <token>"; the dashboard and GraphiQL have it already)\n\n`,
         );
       }
       await waitForSignal(logger);

@@ -129,7 +129,7 @@ function exampleQuery(name: string, query: string): string {
 
 // JSON is a JS expression, but inside <script> the HTML parser ends the block at `</script` or trips on
 // `<!--`, so `<`, `>` and `&` are escaped; U+2028/2029 are escaped for pre-ES2019 parsers.
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (ch) => {
     return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { Logger } from '../logger';
 import { addDays, formatDay } from '../domain/days';
 import type { GraphQLHandler } from './graphql.handler';
+import type { Dashboard } from './dashboard';
 import { renderGraphiQLPage, serveGraphiQLAsset } from './graphiql';
 import type { ExampleQuery } from './examples';
 import type { RemoteWriteHandler } from './remote-write.handler';
@@ -19,6 +20,8 @@ export interface HttpServerOptions {
   /** Absent in roles that serve no API (worker, scheduler): they answer health routes only. */
   graphql?: GraphQLHandler;
   examples?: ExampleQuery[];
+  /** The web dashboard at `/` (absent in roles that serve no API). */
+  dashboard?: Dashboard;
   /** Pre-filled in GraphiQL's headers editor (the demo token in `serve --demo`). */
   graphiqlHeaders?: Record<string, string>;
   /** Absent in roles that take no remote_write (worker, scheduler). */
@@ -34,7 +37,8 @@ export interface HttpServerOptions {
 const KEEP_ALIVE_MS = 75_000;
 
 /**
- * The service's HTTP surface: /graphql (+ GraphiQL and its assets), the remote_write routes,
+ * The service's HTTP surface: the dashboard (/ and its views, /assets/), /graphql (+ GraphiQL and
+ * its assets), the remote_write routes,
  * /metrics, /healthz, /readyz.
  */
 export function createHttpServer(options: HttpServerOptions): http.Server {
@@ -122,10 +126,7 @@ async function route(
     await options.graphql.handle(req, res, url);
     return;
   }
-  if (options.graphql && url.pathname === '/' && method === 'GET') {
-    res.writeHead(302, { location: '/graphql' }).end();
-    return;
-  }
+  if (options.dashboard && (await options.dashboard.handle(req, res, url.pathname))) return;
   res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
 }
 
