@@ -24,6 +24,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
 COPY examples ./examples
+# The dashboard: its sources and the esbuild script that bundles them into dist/web.
+COPY scripts ./scripts
+COPY web ./web
 RUN npm run build \
     && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
