@@ -89,6 +89,19 @@ const envSchema = z.object({
   METRICS_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** `true`: /metrics labels the remote_write counters by cluster id (off: one series per status). */
   METRICS_TENANT_LABELS: z.enum(['true', 'false']).default('false'),
+  /** `true`: budget webhooks may go to loopback, private and link-local addresses (`serve --demo`, tests). */
+  ALERT_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
+  /** Key the budgets' webhook secrets are derived from; unset: DATA_DIR/alert-signing.key (created). */
+  ALERT_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  ALERT_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  ALERT_DELIVERY_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
+  /** When every budget is evaluated besides after each cost run and import (cron, UTC). */
+  ALERT_EVALUATION_CRON: z
+    .string()
+    .trim()
+    .regex(/^[0-9A-Za-z*/,?#-]+(\s+[0-9A-Za-z*/,?#-]+){4,5}$/, 'a cron pattern of 5 or 6 fields, in UTC')
+    .default('30 6 * * *'),
 });
 
 /** The service's configuration, parsed once from the environment at start-up and frozen. */
@@ -181,6 +194,18 @@ export interface Config {
     /** A sample older than this refuses its request (400); 0 = any age. */
     readonly maxSampleAgeSeconds: number;
   };
+  /** Budgets' alerts and their webhooks. */
+  readonly alerts: {
+    readonly allowPrivateUrls: boolean;
+    /** Absent: the key in `dataDir/alert-signing.key`, created on first use. */
+    readonly signingKey?: string;
+    readonly webhookTimeoutMs: number;
+    /** Tries per delivery (a 4xx answer stops at once). */
+    readonly deliveryAttempts: number;
+    /** First retry delay; doubles at each retry. */
+    readonly deliveryBackoffMs: number;
+    readonly evaluationCron: string;
+  };
 }
 
 /** Raised when the environment holds a value the service cannot start with. */
@@ -259,6 +284,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authCacheSeconds: e.INGEST_AUTH_CACHE_SECONDS,
       futureGraceSeconds: e.INGEST_FUTURE_GRACE_SECONDS,
       maxSampleAgeSeconds: e.INGEST_MAX_SAMPLE_AGE_SECONDS,
+    },
+    alerts: {
+      allowPrivateUrls: e.ALERT_ALLOW_PRIVATE_URLS === 'true',
+      signingKey: e.ALERT_SIGNING_KEY,
+      webhookTimeoutMs: e.ALERT_WEBHOOK_TIMEOUT_MS,
+      deliveryAttempts: e.ALERT_DELIVERY_ATTEMPTS,
+      deliveryBackoffMs: e.ALERT_DELIVERY_BACKOFF_MS,
+      evaluationCron: e.ALERT_EVALUATION_CRON,
     },
   });
 }

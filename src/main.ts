@@ -51,6 +51,14 @@ import { AggregationRunService } from './services/aggregation-run.service';
 import { FocusImportService } from './import/focus-import.service';
 import { ClickHouseFocusImportStore } from './store/focus-import.store';
 import { ClickHouseFocusImportHistory } from './store/focus-import-history.store';
+import { ClickHouseAlertStore, ClickHouseBudgetStore } from './store/budget.store';
+import { AlertQueue, RedisAlertClaims } from './jobs/alert.queue';
+import { AlertWorker } from './jobs/alert.worker';
+import { DerivedWebhookSecrets, loadSigningKey } from './alerts/webhook-secrets';
+import { WebhookUrlChecker } from './alerts/webhook-url';
+import { HttpWebhookSender } from './alerts/webhook.sender';
+import { BudgetService } from './services/budget.service';
+import { CostInsightService } from './services/cost-insight.service';
 
 /** How often the newest sample time per cluster is written (K8sCluster.lastDataAt lags by this). */
 const FRESHNESS_FLUSH_MS = 5_000;
@@ -81,6 +89,8 @@ export interface Core {
   redis: RedisConnection;
   /** Producer side of the aggregation runs (BullMQ); workers and the scheduler start by role. */
   aggregationQueue: K8sCostQueue;
+  /** Producer side of the budget evaluations and alert deliveries (BullMQ). */
+  alertQueue: AlertQueue;
   /** Closes the run queue, flushes pending cluster activity, closes ClickHouse, then Redis. */
   close(): Promise<void>;
 }
@@ -123,6 +133,18 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
   const reconciliationStore = new ClickHouseReconciliationStore(db);
   const allocationStore = new ClickHouseAllocationStore(db);
   const focusImportHistory = new ClickHouseFocusImportHistory(db);
+  const alertQueue = new AlertQueue({
+    redis,
+    prefix: config.queuePrefix,
+    deliveryAttempts: config.alerts.deliveryAttempts,
+    deliveryBackoffMs: config.alerts.deliveryBackoffMs,
+  });
+  // After an import or a cost run the budgets are looked at again; a queue that is away only
+  // delays that to the daily evaluation, it never fails the import or the run.
+  const evaluateSoon = (organizationId: string, reason: string) =>
+    alertQueue.requestEvaluation(organizationId, reason).catch((error: unknown) => {
+      logger.warn({ err: error, organizationId, reason }, 'budget evaluation not queued');
+    });
   const k8sCostAggregation = new K8sCostAggregationService({
     accounts: accountRepository,
     days: new ClickHouseK8sCostRepository(db),
@@ -145,8 +167,24 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     ),
     now: options.now,
   });
+  const expenses = new ExpenseService(reader);
+  const insight = new CostInsightService(reader, options.now);
+  const webhookUrls = new WebhookUrlChecker(config.alerts.allowPrivateUrls);
   const services: Services = {
-    expenses: new ExpenseService(reader),
+    expenses,
+    insight,
+    budgets: new BudgetService({
+      budgets: new ClickHouseBudgetStore(db),
+      alerts: new ClickHouseAlertStore(db),
+      claims: new RedisAlertClaims(redis, config.queuePrefix),
+      jobs: alertQueue,
+      expenses,
+      insight,
+      secrets: new DerivedWebhookSecrets(loadSigningKey(config.alerts.signingKey, config.dataDir)),
+      urls: webhookUrls,
+      sender: new HttpWebhookSender(webhookUrls, config.alerts.webhookTimeoutMs),
+      now: options.now,
+    }),
     cloudAccounts: new CloudAccountService(accountRepository),
     k8sClusters: new K8sClusterService(accountRepository, reader, config.k8sStaleAfterSeconds * 1000),
     clusterRegistration: new ClusterRegistrationService(
@@ -167,6 +205,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
       undefined,
       k8sCostAggregation,
       focusImportHistory,
+      (organizationId) => evaluateSoon(organizationId, 'import'),
     ),
     reconciliation: new K8sReconciliationService(reconciliationStore),
     apiTokens: tokens,
@@ -194,9 +233,11 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     clusterActivity,
     redis,
     aggregationQueue,
+    alertQueue,
     close: () =>
       runAll([
         () => aggregationQueue.close(),
+        () => alertQueue.close(),
         () => clusterActivity.stop(),
         () => db.close(),
         () => redis.close(),
@@ -208,6 +249,8 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
 export interface RunningJobs {
   /** Absent when not asked for, or when aggregation is disabled (no METRICS_QUERY_URL). */
   worker?: K8sCostWorker;
+  /** Budget evaluations and alert deliveries: wherever a worker is asked for, metrics or not. */
+  alertWorker?: AlertWorker;
   scheduler?: K8sCostScheduler;
   /** Closes the worker (waiting for runs in flight), then the scheduler and its queue. */
   stop(): Promise<void>;
@@ -225,7 +268,9 @@ export async function startJobs(
   const { config, logger } = core;
   let worker: K8sCostWorker | undefined;
   let scheduler: K8sCostScheduler | undefined;
-  const stop = () => runAll([async () => worker?.close(), async () => scheduler?.stop()]);
+  let alertWorker: AlertWorker | undefined;
+  const stop = () =>
+    runAll([async () => worker?.close(), async () => alertWorker?.close(), async () => scheduler?.stop()]);
   try {
     if (want.worker && !config.metrics.queryUrl) {
       logger.warn('aggregation disabled: METRICS_QUERY_URL is not set, so no aggregation worker runs here');
@@ -237,10 +282,29 @@ export async function startJobs(
         logger,
         concurrency: config.aggregation.concurrency,
         lockMs: config.aggregation.lockMs,
+        onCompleted: (data) =>
+          void core.alertQueue.requestEvaluation(data.organizationId, 'cost-run').catch((error: unknown) => {
+            logger.warn({ err: error }, 'budget evaluation not queued');
+          }),
       });
       await worker.worker.waitUntilReady();
       logger.info({ concurrency: config.aggregation.concurrency }, 'aggregation worker started');
     }
+    if (want.worker) {
+      const budgets = core.services.budgets;
+      alertWorker = new AlertWorker({
+        redis: core.redis,
+        prefix: config.queuePrefix,
+        processor: {
+          evaluate: (organizationId) => budgets.evaluate(organizationId),
+          organizationsWithBudgets: () => budgets.organizationsWithBudgets(),
+          deliver: (organizationId, alertId, attempt) => budgets.deliver(organizationId, alertId, attempt),
+        },
+        logger,
+      });
+      await alertWorker.worker.waitUntilReady();
+    }
+    if (want.scheduler || want.worker) await core.alertQueue.schedule(config.alerts.evaluationCron);
     if (want.scheduler) {
       scheduler = new K8sCostScheduler({
         redis: core.redis,
@@ -257,7 +321,7 @@ export async function startJobs(
     await stop().catch(() => undefined);
     throw error;
   }
-  return { worker, scheduler, stop };
+  return { worker, alertWorker, scheduler, stop };
 }
 
 export interface RunningServer {

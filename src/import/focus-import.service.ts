@@ -91,6 +91,8 @@ export class FocusImportService {
     private readonly reconciler: BillReconciler | null = null,
     /** Where each import is remembered (`focusImports`); none in some tests. */
     private readonly history: FocusImportHistory | null = null,
+    /** Told after an import that changed stored costs (the budgets are evaluated again). */
+    private readonly afterImport: ((organizationId: string) => Promise<void>) | null = null,
   ) {}
 
   /** The organization's recent imports, newest first (at most `first`). */
@@ -223,6 +225,9 @@ export class FocusImportService {
       lastDay: report.lastDay,
       error: null,
     });
+    if (this.afterImport && report.expenseRowsAdded + report.expenseRowsCancelled > 0) {
+      await this.afterImport(organizationId);
+    }
     return report;
   }
 

@@ -27,6 +27,8 @@ export interface K8sCostWorkerOptions {
   lockMs: number;
   /** Shown on the jobs it takes; default host:pid. */
   name?: string;
+  /** Told after each run that finished (the organization's budgets are evaluated again). */
+  onCompleted?: (data: K8sCostJobData) => void;
 }
 
 /** Progress of a run that holds its cluster-day and is computing. */
@@ -79,6 +81,7 @@ export class K8sCostWorker {
         `aggregation run failed: ${error.message.slice(0, 500)}`,
       );
     });
+    this.worker.on('completed', (job) => options.onCompleted?.(job.data));
     this.worker.on('stalled', (jobId) =>
       logger.warn({ run: jobId }, 'aggregation run stalled; handed out again'),
     );

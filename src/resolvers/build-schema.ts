@@ -12,6 +12,7 @@ import { K8sReconciliationResolver } from './k8s-reconciliation.resolver';
 import { K8sReconciledResourceResolver } from './k8s-reconciled-resource.resolver';
 import { ApiTokenResolver } from './api-token.resolver';
 import { K8sAllocationResolver, K8sClusterAllocationResolver } from './k8s-allocation.resolver';
+import { BudgetAlertResolver, BudgetResolver, CostInsightResolver } from './budget.resolver';
 import type { Services } from './services';
 
 /** Every resolver class of the API, in the order they appear in the schema. */
@@ -28,6 +29,9 @@ export const RESOLVERS = [
   ApiTokenResolver,
   K8sAllocationResolver,
   K8sClusterAllocationResolver,
+  BudgetResolver,
+  BudgetAlertResolver,
+  CostInsightResolver,
 ] as const;
 
 /**
@@ -51,6 +55,9 @@ export async function buildGraphQLSchema(services?: Services): Promise<GraphQLSc
         [ApiTokenResolver, new ApiTokenResolver(services.apiTokens)],
         [K8sAllocationResolver, allocation],
         [K8sClusterAllocationResolver, new K8sClusterAllocationResolver(allocation as K8sAllocationResolver)],
+        [BudgetResolver, new BudgetResolver(services.budgets)],
+        [BudgetAlertResolver, new BudgetAlertResolver(services.budgets)],
+        [CostInsightResolver, new CostInsightResolver(services.insight)],
       ])
     : new Map<unknown, unknown>();
   const container: ContainerType = {

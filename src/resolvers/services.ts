@@ -7,6 +7,8 @@ import type { FocusImportService } from '../import/focus-import.service';
 import type { K8sReconciliationService } from '../services/k8s-reconciliation.service';
 import type { TokenService } from '../services/token.service';
 import type { K8sAllocationService } from '../services/k8s-allocation.service';
+import type { BudgetService } from '../services/budget.service';
+import type { CostInsightService } from '../services/cost-insight.service';
 
 /** The services resolvers call; built once in the composition root. */
 export interface Services {
@@ -24,4 +26,8 @@ export interface Services {
   apiTokens: TokenService;
   /** Cluster costs by namespace, controller, pod, container, node or label. */
   allocation: K8sAllocationService;
+  /** Budgets, their state in the current period, their alerts. */
+  budgets: BudgetService;
+  /** Cost forecasts and anomalies. */
+  insight: CostInsightService;
 }

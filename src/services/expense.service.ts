@@ -236,7 +236,7 @@ export class ExpenseService {
 /** Tag conditions one filter may carry: each is a condition in SQL, and no report needs more. */
 const MAX_TAG_FILTERS = 50;
 
-function validateFilter(filter: ExpenseFilter): ExpenseFilter {
+export function validateFilter(filter: ExpenseFilter): ExpenseFilter {
   if (filter.tags && filter.tags.length > MAX_TAG_FILTERS)
     throw badInput('filter.tags', `at most ${MAX_TAG_FILTERS} tags, got ${filter.tags.length}`);
   (filter.tags ?? []).forEach((tag, i) => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { createCore, type Core } from '../../src/main';
+import { createCore, type Core, type CoreOptions } from '../../src/main';
 
 /**
  * A Core on the embedded engine with a database of its own. The data folder is one per process
@@ -12,6 +12,7 @@ import { createCore, type Core } from '../../src/main';
  */
 export async function createTestCore(
   env: Record<string, string> = {},
+  options: CoreOptions = {},
 ): Promise<Core & { dispose(): Promise<void> }> {
   const database = `test_${randomBytes(6).toString('hex')}`;
   const config = loadConfig({
@@ -20,9 +21,11 @@ export async function createTestCore(
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
+    // Test webhook receivers listen on 127.0.0.1.
+    ALERT_ALLOW_PRIVATE_URLS: 'true',
     ...env,
   });
-  const core = await createCore(config, createLogger(config.logLevel));
+  const core = await createCore(config, createLogger(config.logLevel), options);
   return Object.assign(core, {
     async dispose() {
       try {

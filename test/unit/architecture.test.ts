@@ -10,7 +10,7 @@ const LAYERS: string[][] = [
   // Leaves: the model, ports and rules; errors and the logger; nothing below them.
   ['domain', 'errors', 'logger', 'package-root', 'generated'],
   // One folder per data path, each reaching the others only through domain ports.
-  ['store', 'k8s-cost', 'ingest', 'import', 'jobs'],
+  ['store', 'k8s-cost', 'ingest', 'import', 'jobs', 'alerts'],
   ['services', 'schema'],
   ['resolvers', 'demo'],
   ['http'],

@@ -13,3 +13,4 @@ export * from './metrics-writer';
 export * from './remote-write-codec';
 export * from './reconciliation';
 export * from './allocation';
+export * from './budget';
