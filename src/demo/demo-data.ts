@@ -43,6 +43,8 @@ export interface DemoData {
 export const DEMO_ORGANIZATION = { id: '5e1d7c3a-9b2f-4d8e-a6c4-0f3b2a1d9e7c', name: 'Demo Corp' } as const;
 
 const SEED = 'democorp-v1';
+/** The demo's one anomaly: BigQuery's events_raw this many days before the last day. */
+export const DEMO_SPIKE_DAYS_BEFORE_END = 9;
 const DAY_MS = 86_400_000;
 const DEFAULT_DAYS = 90;
 const MAX_DAYS = 3660;
@@ -209,6 +211,8 @@ interface ResourceSpec {
   /** Fraction of the range after which the resource appears / before which it disappears. */
   from?: number;
   until?: number;
+  /** One day that costs this much instead (a runaway job: the demo's anomaly). */
+  spike?: { daysBeforeEnd: number; cost: number };
 }
 
 const ALICE = 'alice.nguyen@democorp.example'; // platform
@@ -224,6 +228,7 @@ interface Shape {
   growth?: number;
   from?: number;
   until?: number;
+  spike?: { daysBeforeEnd: number; cost: number };
 }
 
 function spec(
@@ -251,6 +256,7 @@ function spec(
     growth: shape.growth ?? 0,
     ...(shape.from !== undefined ? { from: shape.from } : {}),
     ...(shape.until !== undefined ? { until: shape.until } : {}),
+    ...(shape.spike !== undefined ? { spike: shape.spike } : {}),
   };
 }
 
@@ -606,10 +612,12 @@ function gcpResources(): ResourceSpec[] {
       noise: 0.08,
       from: 0.25,
     }),
+    // Nine days before the end a backfill query scanned the whole table: $640 instead of ~$12.
     dataset('events_raw', ew4, CAROL, { env: 'prod', team: 'data', app: 'events' }, 12, {
       profile: 'business',
       noise: 0.15,
       growth: 0.004,
+      spike: { daysBeforeEnd: DEMO_SPIKE_DAYS_BEFORE_END, cost: 640 },
     }),
     dataset('feature_store', ew4, DMITRI, ml('features'), 6, {
       profile: 'batch',
@@ -800,6 +808,7 @@ function lifetime(spec: { from?: number; until?: number }, days: number): [numbe
 }
 
 function dailyCost(spec: ResourceSpec, resourceId: string, day: string, daysBeforeEnd: number): number {
+  if (spec.spike?.daysBeforeEnd === daysBeforeEnd) return spec.spike.cost;
   const weekFactor = isWeekend(day) ? WEEKEND_FACTOR[spec.profile] : 1;
   const trend = Math.pow(1 + spec.growth, -daysBeforeEnd);
   const noise = 1 + spec.noise * (2 * draw(resourceId, day) - 1);

@@ -46,6 +46,11 @@ export interface ExpenseFilter {
   /** A tag with no value matches any resource that has the key. */
   tags?: { key: string; value?: string | null }[];
   nameContains?: string;
+  /**
+   * These clusters' whole cost: each one's own row (what no bill carries) and the billed VMs and
+   * disks reconciled as its nodes and volumes.
+   */
+  k8sClusterIds?: string[];
   /** These resources only (platform ids); internal, not a GraphQL filter field. */
   resourceIds?: string[];
 }

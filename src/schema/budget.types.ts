@@ -134,6 +134,9 @@ export class ExpenseFilter {
 
   @Field(() => String, { nullable: true })
   nameContains?: string | null;
+
+  @Field(() => [ID], { nullable: true })
+  k8sClusterIds?: string[] | null;
 }
 
 @ObjectType({ description: 'One attempt to deliver an alert to its webhook.' })

@@ -45,6 +45,13 @@ export class ExpenseFilterInput {
 
   @Field(() => String, { nullable: true, description: 'Case-insensitive substring of the resource name.' })
   nameContains?: string;
+
+  @Field(() => [ID], {
+    nullable: true,
+    description:
+      "These Kubernetes clusters' whole cost: each cluster's own row (what no bill carries) and the billed VMs and disks reconciled as its nodes and volumes.",
+  })
+  k8sClusterIds?: string[];
 }
 
 @InputType()

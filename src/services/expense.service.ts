@@ -242,7 +242,15 @@ export function validateFilter(filter: ExpenseFilter): ExpenseFilter {
   (filter.tags ?? []).forEach((tag, i) => {
     if (!tag.key) throw badInput(`filter.tags[${i}].key`, 'must not be empty');
   });
-  const lists = ['cloudAccountIds', 'providers', 'resourceTypes', 'regions', 'services', 'owners'] as const;
+  const lists = [
+    'cloudAccountIds',
+    'k8sClusterIds',
+    'providers',
+    'resourceTypes',
+    'regions',
+    'services',
+    'owners',
+  ] as const;
   for (const name of lists) {
     const values = filter[name];
     if (values && values.length > 1000) throw badInput(`filter.${name}`, 'at most 1000 values');

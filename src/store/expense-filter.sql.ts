@@ -26,6 +26,13 @@ export function resourceFilterSql(filter: ExpenseFilter): SqlFragment {
   inList('r.region', 'f_regions', filter.regions);
   inList('r.service', 'f_services', filter.services);
   inList('r.owner', 'f_owners', filter.owners);
+  if (filter.k8sClusterIds !== undefined) {
+    // The cluster's own row, and the billed resources reconciled as its nodes and volumes.
+    conditions.push(`(r.cloud_account_id IN {f_clusters:Array(String)}
+      OR r.id IN (SELECT resource_id FROM {db:Identifier}.k8s_resource_links FINAL
+                  WHERE organization_id = {org:String} AND cluster_id IN {f_clusters:Array(String)}))`);
+    params.f_clusters = filter.k8sClusterIds;
+  }
   (filter.tags ?? []).forEach((tag, i) => {
     params[`f_tag_k${i}`] = tag.key;
     if (tag.value === undefined || tag.value === null) {
@@ -48,6 +55,7 @@ export function resourceFilterSql(filter: ExpenseFilter): SqlFragment {
 export function needsResourceColumns(filter: ExpenseFilter): boolean {
   return Boolean(
     filter.resourceIds ||
+    filter.k8sClusterIds ||
     filter.resourceTypes ||
     filter.regions ||
     filter.services ||

@@ -128,4 +128,51 @@ describe('example operations on the demo data', () => {
     const dailySum = (prod?.dailyCosts ?? []).reduce((sum, day) => sum + day.costs.total, 0);
     expect(dailySum).toBeCloseTo(prod?.costs.total ?? -1, 6);
   });
+
+  async function query<T>(text: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: text, variables }),
+    });
+    const body = (await response.json()) as { data: T; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    return body.data;
+  }
+
+  it('a filter on a cluster (k8sClusterIds) counts its billed nodes and its own row: its reconciled cost', async () => {
+    const { k8sClusters } = await run<K8sClustersQuery>('k8s-clusters');
+    for (const cluster of k8sClusters) {
+      const { costSummary } = await query<{ costSummary: { total: number } }>(
+        'query ($range: DateRangeInput!, $ids: [ID!]) { costSummary(range: $range, filter: { k8sClusterIds: $ids }) { total } }',
+        { range, ids: [cluster.id] },
+      );
+      expect({ cluster: cluster.name, total: costSummary.total }).toEqual({
+        cluster: cluster.name,
+        total: expect.closeTo(cluster.costs.total, 6),
+      });
+    }
+  });
+
+  it("costAnomalies finds the demo's one planted anomaly first: BigQuery's $640 backfill, 9 days before the last day", async () => {
+    const { costAnomalies } = await query<{
+      costAnomalies: { date: string; key: string; expected: number; actual: number; impact: number }[];
+    }>(
+      'query ($range: DateRangeInput!) { costAnomalies(range: $range, by: SERVICE) { date key expected actual impact } }',
+      {
+        range,
+      },
+    );
+    expect(costAnomalies[0]).toMatchObject({
+      date: addDays(yesterday, -9),
+      key: 'BigQuery',
+      actual: expect.any(Number),
+    });
+    // events_raw alone cost $640 that day; BigQuery's other datasets a few dollars.
+    expect(costAnomalies[0]?.actual).toBeGreaterThan(640);
+    expect(costAnomalies[0]?.expected).toBeLessThan(20);
+    expect(costAnomalies[0]?.impact).toBeGreaterThan(620);
+    // Nothing else comes near it.
+    for (const other of costAnomalies.slice(1)) expect(Math.abs(other.impact)).toBeLessThan(100);
+  });
 });

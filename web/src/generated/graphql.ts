@@ -26,6 +26,8 @@ export type DateRangeInput = {
 /** Every given list must match (AND); values within a list are alternatives (OR). */
 export type ExpenseFilterInput = {
   cloudAccountIds?: Array<string | number> | null | undefined;
+  /** These Kubernetes clusters' whole cost: each cluster's own row (what no bill carries) and the billed VMs and disks reconciled as its nodes and volumes. */
+  k8sClusterIds?: Array<string | number> | null | undefined;
   /** Case-insensitive substring of the resource name. */
   nameContains?: string | null | undefined;
   owners?: Array<string> | null | undefined;
