@@ -219,6 +219,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     reconciliationStore,
     allocationStore,
     focusImportHistory,
+    services.budgets,
   );
   return {
     config,

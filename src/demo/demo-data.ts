@@ -1,4 +1,5 @@
-import type { CloudAccount, FocusImportRecord } from '../domain/model';
+import type { CloudAccount, ExpenseFilter, FocusImportRecord } from '../domain/model';
+import type { BudgetPeriod, BudgetThreshold } from '../domain/budget';
 import type {
   AllocationDayRows,
   ClusterResourceLink,
@@ -38,6 +39,20 @@ export interface DemoData {
    * month, counting exactly the rows and dollars of `expenses` they cover, plus one refused file.
    */
   imports: FocusImportRecord[];
+  /**
+   * Budgets on a cluster, a provider, a tag and an owner, their amounts set from the last 30
+   * days so that they stand differently: one comfortable, the others at risk or over.
+   */
+  budgets: DemoBudget[];
+}
+
+/** A budget as the demo creates it (the fields of BudgetInput). */
+export interface DemoBudget {
+  name: string;
+  amount: number;
+  period: BudgetPeriod;
+  filter: ExpenseFilter;
+  thresholds: BudgetThreshold[];
 }
 
 export const DEMO_ORGANIZATION = { id: '5e1d7c3a-9b2f-4d8e-a6c4-0f3b2a1d9e7c', name: 'Demo Corp' } as const;
@@ -1012,6 +1027,7 @@ export function buildDemoData(options: { lastDay: string; days?: number; now: Da
   return {
     organization: { ...DEMO_ORGANIZATION },
     imports: demoImports(accounts, expenses, options.now),
+    budgets: demoBudgets(dayList.slice(-30), accounts, resources, expenses, k8sBreakdowns),
     accounts,
     resources,
     expenses,
@@ -1090,4 +1106,68 @@ function demoImports(accounts: CloudAccount[], expenses: ExpenseRecord[], now: D
     error: `${file}: not a FOCUS file: mandatory columns missing: BilledCost, ChargePeriodStart`,
   });
   return imports.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+}
+
+// ---------------------------------------------------------------- budgets
+
+function demoBudgets(
+  last30: readonly string[],
+  accounts: readonly CloudAccount[],
+  resources: readonly ResourceRecord[],
+  expenses: readonly ExpenseRecord[],
+  breakdowns: readonly K8sBreakdownRecord[],
+): DemoBudget[] {
+  const days = new Set(last30);
+  const byId = new Map(resources.map((r) => [r.id, r]));
+  const typeOf = new Map(accounts.map((a) => [a.id, a.type]));
+  const recent = expenses.filter((e) => days.has(e.date));
+  const sum = (rows: readonly { cost: number }[]) => rows.reduce((total, row) => total + row.cost, 0);
+  const aws = sum(recent.filter((e) => typeOf.get(e.cloudAccountId) === 'AWS'));
+  const data = sum(recent.filter((e) => byId.get(e.resourceId)?.tags.team === 'data'));
+  const ml = sum(recent.filter((e) => byId.get(e.resourceId)?.tags.env === 'ml'));
+  const prodEks = breakdowns
+    .filter((b) => b.cloudAccountId === ACCOUNTS.prodEks.id && days.has(b.date))
+    .reduce((total, b) => total + breakdownTotal(b), 0);
+  // Whole hundreds of dollars, as people set budgets.
+  const hundreds = (value: number) => Math.max(100, Math.round(value / 100) * 100);
+  return [
+    {
+      name: 'prod-eks cluster',
+      amount: hundreds(prodEks * 1.25),
+      period: 'MONTHLY',
+      filter: { k8sClusterIds: [ACCOUNTS.prodEks.id] },
+      thresholds: [
+        { percent: 80, basis: 'ACTUAL' },
+        { percent: 100, basis: 'FORECAST' },
+      ],
+    },
+    {
+      name: 'AWS',
+      amount: hundreds(aws * 0.95),
+      period: 'MONTHLY',
+      filter: { providers: ['AWS'] },
+      thresholds: [
+        { percent: 90, basis: 'ACTUAL' },
+        { percent: 100, basis: 'FORECAST' },
+      ],
+    },
+    {
+      name: 'Data team',
+      amount: hundreds(data * 0.6),
+      period: 'MONTHLY',
+      filter: { tags: [{ key: 'team', value: 'data' }] },
+      thresholds: [
+        { percent: 75, basis: 'ACTUAL' },
+        { percent: 100, basis: 'ACTUAL' },
+        { percent: 110, basis: 'FORECAST' },
+      ],
+    },
+    {
+      name: 'ML quarter',
+      amount: hundreds(ml * 3.3),
+      period: 'QUARTERLY',
+      filter: { tags: [{ key: 'env', value: 'ml' }] },
+      thresholds: [{ percent: 100, basis: 'FORECAST' }],
+    },
+  ];
 }

@@ -8,6 +8,7 @@ import type {
 } from '../domain/ports';
 import { addDays, formatDay } from '../domain/days';
 import type { TokenService } from '../services/token.service';
+import type { BudgetService } from '../services/budget.service';
 import { buildDemoData } from './demo-data';
 
 /** Loads the deterministic demo organization and hands out tokens for it. */
@@ -20,6 +21,7 @@ export class DemoSeedService {
     private readonly reconciliation: ReconciliationStore,
     private readonly allocations: AllocationStore,
     private readonly importHistory: FocusImportHistory,
+    private readonly budgets: BudgetService,
   ) {}
 
   /**
@@ -43,7 +45,11 @@ export class DemoSeedService {
       await this.allocations.replaceDays(data.organization.id, data.allocations);
       for (const entry of data.imports) await this.importHistory.record(entry);
       for (const beat of data.heartbeats) await this.accounts.recordDataAt(beat.cloudAccountId, beat.at);
+      // Budgets go through the service (validated like any other), before the organization row
+      // that marks a complete load; their alerts fire at once, as a daily evaluation would.
+      for (const budget of data.budgets) await this.budgets.create(data.organization.id, budget);
       await this.organizations.create({ ...data.organization, createdAt: now });
+      await this.budgets.evaluate(data.organization.id);
       rows = data.expenses.length;
     }
     const { token } = await this.tokens.issue(data.organization.id, 'demo');

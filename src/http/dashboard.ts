@@ -13,7 +13,7 @@ export interface DashboardManifest {
 }
 
 /** The paths that open the dashboard (its views); the rest of the URL is the view's state. */
-const VIEW_PATHS = /^\/(?:expenses|clusters(?:\/[^/]+)?|imports)?\/?$/;
+const VIEW_PATHS = /^\/(?:expenses|clusters(?:\/[^/]+)?|imports|budgets)?\/?$/;
 const ASSET_PREFIX = '/assets/';
 
 const CONTENT_TYPES: Record<string, string> = {

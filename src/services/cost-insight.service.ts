@@ -72,8 +72,8 @@ export class CostInsightService {
   }
 
   /**
-   * The days of `range` whose cost, per value of `by`, departs from that value's recent pattern
-   * (see domain/anomaly.ts), largest dollar impact first.
+   * The whole days of `range` (today is not over: it is left out) whose cost, per value of `by`,
+   * departs from that value's recent pattern (see domain/anomaly.ts), largest dollar impact first.
    */
   async anomalies(
     organizationId: string,
@@ -93,10 +93,13 @@ export class CostInsightService {
     const minImpact = input.minImpact ?? DEFAULT_ANOMALY_OPTIONS.minImpact;
     if (!Number.isFinite(minImpact) || minImpact < 0)
       throw badInput('minImpact', 'must be 0 or more dollars');
+    // Only whole days are judged: today has not ended (every cost of it would look like a drop).
+    const end = [range.end, addDays(formatDay(this.now()), -1)].sort()[0] as string;
+    if (end < range.start) return [];
     const from = addDays(range.start, -ANOMALY_LOOKBACK_DAYS);
-    const days = eachDay(from, range.end);
+    const days = eachDay(from, end);
     const index = new Map(days.map((d, i) => [d, i]));
-    const cells = await this.reader.breakdown(organizationId, from, range.end, input.by, tagKey, filter);
+    const cells = await this.reader.breakdown(organizationId, from, end, input.by, tagKey, filter);
     const series = new Map<string, { name: string; values: number[] }>();
     for (const cell of cells) {
       const entry = series.get(cell.key) ?? {

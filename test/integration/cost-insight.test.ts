@@ -104,6 +104,16 @@ describe('costForecast and costAnomalies', () => {
     ]);
   });
 
+  it('judges whole days only: today (not over, and the series drop to $0 in it) is never an anomaly', async () => {
+    const today = dataOf<{ costAnomalies: unknown[] }>(
+      await run(
+        org,
+        `{ costAnomalies(range: {start: "2026-03-20", end: "2026-03-25"}, by: SERVICE) { date } }`,
+      ),
+    ).costAnomalies;
+    expect(today).toEqual([]);
+  });
+
   it('by TAG needs its key; a bad range is refused', async () => {
     expect(
       errorOf(

@@ -450,6 +450,52 @@ describe('dashboard in chromium', () => {
     await shot('imports');
   });
 
+  it('Budgets shows each budget spent against its forecast, as the API does, and the demo anomaly', async () => {
+    const { budgets, costAnomalies } = await api<{
+      budgets: {
+        name: string;
+        spent: number;
+        forecast: number;
+        status: string;
+        alerts: { text: string }[];
+      }[];
+      costAnomalies: { name: string; impact: number }[];
+    }>(
+      `query ($range: DateRangeInput!) {
+        budgets { name spent forecast status alerts { text } }
+        costAnomalies(range: $range, by: SERVICE) { name impact }
+      }`,
+      { range },
+    );
+    expect(budgets.map((b) => b.name)).toEqual(['AWS', 'Data team', 'ML quarter', 'prod-eks cluster']);
+    await page.goto(`${server.url}/budgets?start=${range.start}&end=${range.end}`, {
+      waitUntil: 'networkidle0',
+    });
+    await page.waitForSelector('[data-testid=budget]');
+    const cards = await page.$$eval('[data-testid=budget]', (elements) =>
+      elements.map((e) => ({
+        name: e.getAttribute('data-name'),
+        spent: e.querySelector('[data-testid=budget-spent]')?.textContent,
+        forecast: e.querySelector('[data-testid=budget-forecast]')?.textContent,
+        alerts: e.querySelectorAll('[data-testid=budget-alert]').length,
+      })),
+    );
+    expect(cards).toEqual(
+      budgets.map((b) => ({
+        name: b.name,
+        spent: money(b.spent),
+        forecast: money(b.forecast),
+        alerts: Math.min(3, b.alerts.length),
+      })),
+    );
+    // The seeded evaluation fired what the amounts call for: at least one budget has an alert.
+    expect(budgets.some((b) => b.alerts.length > 0)).toBe(true);
+    expect(costAnomalies[0]?.name).toBe('BigQuery');
+    const impacts = await texts('[data-testid=anomaly-impact]');
+    expect(impacts[0]).toBe(`+${money(costAnomalies[0]?.impact as number)}`);
+    await shot('budgets');
+  });
+
   it('reads on a phone: every view fits 390 px without sideways scrolling of the page', async () => {
     await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
     try {
@@ -458,6 +504,7 @@ describe('dashboard in chromium', () => {
         ['expenses', '/expenses', '[data-testid=expense-row]'],
         ['cluster', `/clusters/${PROD_EKS}`, '[data-testid=allocation-row]'],
         ['imports', '/imports', '[data-testid=import-row]'],
+        ['budgets', '/budgets', '[data-testid=budget]'],
       ] as const) {
         await page.goto(`${server.url}${url}`, { waitUntil: 'networkidle0' });
         await page.waitForSelector(ready);

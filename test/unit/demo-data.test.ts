@@ -100,6 +100,23 @@ describe('buildDemoData', () => {
     ]);
   });
 
+  it('has budgets on a cluster, a provider, a tag and a quarter, in whole hundreds set from the last 30 days', () => {
+    expect(data.budgets.map((b) => [b.name, b.period])).toEqual([
+      ['prod-eks cluster', 'MONTHLY'],
+      ['AWS', 'MONTHLY'],
+      ['Data team', 'MONTHLY'],
+      ['ML quarter', 'QUARTERLY'],
+    ]);
+    const last30 = new Set(range.slice(-30));
+    const aws = accountByName(data, 'aws-production');
+    const staging = accountByName(data, 'aws-staging');
+    const awsCost = data.expenses
+      .filter((e) => last30.has(e.date) && (e.cloudAccountId === aws.id || e.cloudAccountId === staging.id))
+      .reduce((sum, e) => sum + e.cost, 0);
+    expect(data.budgets[1]?.amount).toBe(Math.round((awsCost * 0.95) / 100) * 100);
+    for (const budget of data.budgets) expect(budget.amount % 100).toBe(0);
+  });
+
   it('honours days', () => {
     const short = build(LAST_DAY, 7);
     expect([...new Set(short.expenses.map((e) => e.date))].sort()).toEqual(eachDay('2025-06-24', LAST_DAY));

@@ -12,6 +12,7 @@ import { Expenses } from './views/Expenses';
 import { Clusters } from './views/Clusters';
 import { Cluster } from './views/Cluster';
 import { Imports } from './views/Imports';
+import { Budgets } from './views/Budgets';
 
 const config = pageConfig();
 
@@ -70,6 +71,9 @@ export function App() {
       break;
     case 'imports':
       view = <Imports />;
+      break;
+    case 'budgets':
+      view = <Budgets range={range} />;
       break;
     default:
       view = (

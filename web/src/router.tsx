@@ -9,6 +9,7 @@ export type Route =
   | { view: 'clusters' }
   | { view: 'cluster'; id: string }
   | { view: 'imports' }
+  | { view: 'budgets' }
   | { view: 'notFound' };
 
 export function parseRoute(pathname: string): Route {
@@ -17,6 +18,7 @@ export function parseRoute(pathname: string): Route {
   if (path === '/expenses') return { view: 'expenses' };
   if (path === '/clusters') return { view: 'clusters' };
   if (path === '/imports') return { view: 'imports' };
+  if (path === '/budgets') return { view: 'budgets' };
   const cluster = /^\/clusters\/([^/]+)$/.exec(path);
   if (cluster) return { view: 'cluster', id: decodeURIComponent(cluster[1] as string) };
   return { view: 'notFound' };

@@ -7,6 +7,7 @@ const NAV: { view: Route['view']; label: string; path: string }[] = [
   { view: 'overview', label: 'Overview', path: '/' },
   { view: 'expenses', label: 'Expenses', path: '/expenses' },
   { view: 'clusters', label: 'Clusters', path: '/clusters' },
+  { view: 'budgets', label: 'Budgets', path: '/budgets' },
   { view: 'imports', label: 'Imports & runs', path: '/imports' },
 ];
 
