@@ -26,6 +26,8 @@ export interface PrometheusOptions {
   port?: number;
   /** Extra command-line flags. */
   flags?: string[];
+  /** Another prometheus binary (Prometheus 3.x from scripts/build-go-tools.sh); default Debian's. */
+  binary?: string;
 }
 
 /** Vector or range-vector result of the Prometheus HTTP query API. */
@@ -87,7 +89,7 @@ export class PrometheusProcess {
       ...(this.options.flags ?? []),
     ];
     this.log = '';
-    const child = spawn('prometheus', flags, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.options.binary ?? 'prometheus', flags, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
