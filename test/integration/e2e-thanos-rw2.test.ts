@@ -113,7 +113,6 @@ describe('Remote-Write 2.0 from Prometheus 3 through the service into Thanos', (
     });
     const clusterId = registration.cluster.id;
     const { port } = exporter.address() as AddressInfo;
-    const started = Date.now();
     sender = await PrometheusProcess.start({
       binary: goTool('prometheus'),
       remoteWriteReceiver: false,
