@@ -26,6 +26,8 @@ interface ApiBody {
 
 /** Longest backend text quoted in an error message. */
 const MAX_REASON = 512;
+/** How long a look at Thanos Query's endpoints stands for the queries after it. */
+const STORES_CHECK_MS = 2_000;
 
 /**
  * The Prometheus HTTP query API (Prometheus, Thanos Query, Mimir) as a MetricsSource. Queries go
@@ -36,9 +38,69 @@ const MAX_REASON = 512;
  */
 export class PrometheusHttpMetricsSource implements TenantMetricsSource {
   private readonly endpoint: string;
+  private readonly storesEndpoint: string;
+  /** The last look at Thanos' endpoints, shared by the queries of the next STORES_CHECK_MS. */
+  private storesChecked?: { at: number; result: Promise<void> };
 
   constructor(private readonly options: PrometheusHttpOptions) {
-    this.endpoint = `${options.url.replace(/\/+$/, '')}/api/v1/query`;
+    const base = options.url.replace(/\/+$/, '');
+    this.endpoint = `${base}/api/v1/query`;
+    this.storesEndpoint = `${base}/api/v1/stores`;
+  }
+
+  /**
+   * Thanos Query answers from the endpoints it can reach: one that is away (a store gateway
+   * holding the older blocks, a receive replica) simply drops out, and `partial_response=false`
+   * does not notice. So before querying, every endpoint Query knows must have answered its last
+   * health check; if one has not, the query fails as unavailable (the run retries later) rather
+   * than computing a day from part of its data.
+   */
+  private allEndpointsUp(tenant: string): Promise<void> {
+    const now = Date.now();
+    if (this.storesChecked && now - this.storesChecked.at < STORES_CHECK_MS) return this.storesChecked.result;
+    const result = (async () => {
+      let text: string;
+      let status: number;
+      try {
+        const response = await fetch(this.storesEndpoint, {
+          headers: { accept: 'application/json', [this.options.tenantHeader]: tenant },
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+        status = response.status;
+        text = await response.text();
+      } catch (error) {
+        throw new MetricsBackendUnavailableError('metrics backend unreachable', {
+          query: '(endpoint check)',
+          tenant,
+          detail: `${this.storesEndpoint}: ${describe(error)}`,
+        });
+      }
+      const body = parseJson(text) as
+        | { status?: string; data?: Record<string, { name?: string; lastError?: string | null }[]> }
+        | undefined;
+      if (status !== 200 || body?.status !== 'success') return; // Not Thanos Query after all: nothing to check.
+      const down = Object.entries(body.data ?? {}).flatMap(([kind, endpoints]) =>
+        (Array.isArray(endpoints) ? endpoints : [])
+          .filter((e) => e?.lastError)
+          .map((e) => `${kind} ${e.name}: ${e.lastError}`),
+      );
+      if (down.length) {
+        throw new MetricsBackendUnavailableError(
+          'a metrics store is unreachable: the answer would be partial',
+          {
+            query: '(endpoint check)',
+            tenant,
+            detail: down.join('; ').slice(0, MAX_REASON),
+          },
+        );
+      }
+    })();
+    this.storesChecked = { at: now, result };
+    // A failed check is not reused: the next query looks again.
+    result.catch(() => {
+      if (this.storesChecked?.result === result) this.storesChecked = undefined;
+    });
+    return result;
   }
 
   forTenant(tenant: string): MetricsSource {
@@ -55,6 +117,7 @@ export class PrometheusHttpMetricsSource implements TenantMetricsSource {
       timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s`,
     });
     if (backend === 'thanos') {
+      await this.allEndpointsUp(tenant);
       form.set('dedup', 'true');
       form.set('partial_response', 'false');
       form.set('max_source_resolution', '0s');

@@ -6,6 +6,9 @@ import { PrometheusProcess } from '../support/prometheus';
 import { ensureTestRedis, eventually, randomPrefix, removePrefix, TEST_REDIS_URL } from '../support/redis';
 import { goTool, ThanosStack } from '../support/thanos';
 import { startServer, type RunningServer } from '../../src/main';
+import { postWrite, series, v1Body, v1Headers } from '../support/remote-write-client';
+import { PrometheusHttpMetricsSource } from '../../src/k8s-cost/prometheus-http.metrics-source';
+import { MetricsBackendUnavailableError } from '../../src/domain/ports';
 
 // Remote-Write 2.0 from a real Prometheus 3.x sender (built by scripts/build-go-tools.sh): a
 // counter with its metadata and an exponential native histogram, scraped in the protobuf format
@@ -199,4 +202,74 @@ remote_write:
     expect(own('prometheus_remote_storage_histograms_failed_total')).toBe('0');
     expect(sender.output).not.toMatch(/level=(error|ERROR)/);
   }, 150_000);
+
+  it("answers receive's 409 (out of order, duplicate) with a 400 the sender drops, and keeps what was stored", async () => {
+    const org = await core.organizations.create('RW Conflict Org');
+    const { cluster, secret } = await core.services.clusterRegistration.register(org.organization.id, {
+      name: 'conflict',
+    });
+    const url = `${server.url}/api/v1/write`;
+    const headers = v1Headers(cluster.id, secret);
+    const now = Date.now() - 60_000;
+    const write = (value: number, at: number) =>
+      postWrite(url, headers, v1Body({ timeseries: [series('conflict_test', { job: 'x' }, value, at)] }));
+    // Receive may still be opening this tenant's TSDB (503, which the sender retries): wait that out.
+    await eventually(
+      async () => ((await write(1, now)).status === 204 ? true : undefined),
+      30_000,
+      'first write',
+    );
+    const older = await write(2, now - 3_600_000);
+    expect(older.status).toBe(400);
+    expect(older.text).toMatch(/^metrics backend refused the data: .*out of (order|bounds)/);
+    const duplicate = await write(3, now);
+    expect(duplicate.status).toBe(400);
+    expect(duplicate.text).toMatch(/^metrics backend refused the data: .*duplicate/);
+    const stored = await eventually(async () => {
+      const found = await thanos.instant(cluster.id, 'conflict_test');
+      return found.length ? found : undefined;
+    }, 30_000);
+    expect(stored.map((s) => s.value?.[1])).toEqual(['1']);
+  });
+
+  it('a query Thanos can answer only in part (a store away) fails retryably: no partial day is computed', async () => {
+    const source = new PrometheusHttpMetricsSource({
+      url: thanos.queryUrl,
+      backend: 'thanos',
+      tenantHeader: 'THANOS-TENANT',
+      timeoutMs: 10_000,
+    });
+    const tenant = 'any-tenant';
+    await expect(source.instantQuery('vector(1)', new Date(), tenant)).resolves.toHaveLength(1);
+    await thanos.store.stop();
+    try {
+      // Query notices the store's absence at its next health check (every few seconds).
+      const failure = await eventually(
+        async () => {
+          const error = await source.instantQuery('up', new Date(), tenant).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          return error ?? undefined;
+        },
+        30_000,
+        'the query to fail',
+        500,
+      );
+      expect(failure).toBeInstanceOf(MetricsBackendUnavailableError);
+      expect((failure as MetricsBackendUnavailableError).message).toBe(
+        'a metrics store is unreachable: the answer would be partial',
+      );
+      expect((failure as MetricsBackendUnavailableError).retryable).toBe(true);
+    } finally {
+      await thanos.store.start();
+    }
+    await eventually(
+      async () =>
+        (await source.instantQuery('up', new Date(), tenant).catch(() => null)) ? true : undefined,
+      30_000,
+      'thanos query to see the store again',
+      500,
+    );
+  });
 });

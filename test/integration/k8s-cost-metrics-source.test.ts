@@ -103,7 +103,11 @@ describe('PrometheusHttpMetricsSource', () => {
       await source(`${backend.url}/prometheus`, { backend: 'mimir', tenantHeader: 'X-Scope-OrgID' })
         .forTenant('cluster-b')
         .instantQuery(QUERY, AT);
-      const [thanos, mimir] = backend.seen;
+      // Thanos is first asked whether all its endpoints are up (GET /api/v1/stores), then queried.
+      const [stores, thanos, mimir] = backend.seen;
+      expect(stores?.method).toBe('GET');
+      expect(stores?.url).toBe('/api/v1/stores');
+      expect(stores?.headers['thanos-tenant']).toBe('cluster-a');
       expect(thanos?.form.get('dedup')).toBe('true');
       expect(thanos?.form.get('partial_response')).toBe('false');
       expect(thanos?.form.get('max_source_resolution')).toBe('0s');
