@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createTestCore } from '../support/test-core';
 import { createGraphQL, dataOf, errorOf, Fixtures, type RunGraphQL } from '../support/fixtures';
@@ -457,6 +458,26 @@ describe('budgets and alerts', () => {
     expect(
       dataOf<{ budgetAlerts: unknown[] }>(await run(orgA, '{ budgetAlerts { id } }')).budgetAlerts,
     ).toHaveLength(5);
+  });
+
+  it('an import that changes costs queues an evaluation of its organization, which a worker runs', async () => {
+    const sample = path.resolve(__dirname, '../../../shared/data/focus/focus-1.0-sample.csv');
+    const report = await core.services.focusImport.importFiles(orgB, [sample]);
+    expect(report.expenseRowsAdded).toBeGreaterThan(0);
+    const job = await eventually(async () => {
+      const jobs = await core.alertQueue.bull.getJobs(['completed'], 0, 200);
+      return jobs.find(
+        (j) => j.data.kind === 'evaluate' && j.data.reason === 'import' && j.data.organizationId === orgB,
+      );
+    }, 30_000);
+    expect(job.returnvalue).toEqual({ fired: 0 });
+    // The same file again changes nothing, and queues nothing.
+    const before = (await core.alertQueue.bull.getJobs(['completed', 'waiting', 'active'], 0, 500)).length;
+    await core.services.focusImport.importFiles(orgB, [sample]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await core.alertQueue.bull.getJobs(['completed', 'waiting', 'active'], 0, 500)).length).toBe(
+      before,
+    );
   });
 
   it('a new period fires again: April 2 re-arms the thresholds of March', async () => {
