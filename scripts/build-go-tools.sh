@@ -5,12 +5,13 @@
 #
 #   thanos      v0.39.2   (the version docker-compose.yml pins)   receive, store and query
 #   prometheus  v0.316.0  (Prometheus 3.16.0: a Remote-Write 2.0 sender)
+#   ferretdb    v1.24.2   (the MongoDB wire protocol over embedded SQLite; for the MongoDB work)
 #
 # Thanos' go.mod carries `replace` directives, which `go install pkg@version` refuses; so each
 # program is built from a throwaway wrapper module in the cache folder that requires it and
 # repeats its replaces. Nothing of their source enters this repository.
 #
-# Usage: scripts/build-go-tools.sh [thanos|prometheus ...]   (no argument: all)
+# Usage: scripts/build-go-tools.sh [thanos|prometheus|ferretdb ...]   (no argument: thanos and prometheus)
 #        prints one "name=/path/to/binary" line per program.
 set -euo pipefail
 
@@ -68,6 +69,7 @@ for tool in "${want[@]}"; do
     thanos) build thanos github.com/thanos-io/thanos v0.39.2 github.com/thanos-io/thanos/cmd/thanos 0.39.2 \
       'replace zenhack.net/go/util => github.com/zenhack/go-util v0.0.0-20231005031245-66f5419c2aea' ;;
     prometheus) build prometheus github.com/prometheus/prometheus v0.316.0 github.com/prometheus/prometheus/cmd/prometheus 3.16.0 ;;
-    *) echo "unknown tool: $tool (thanos, prometheus)" >&2; exit 2 ;;
+    ferretdb) build ferretdb github.com/FerretDB/FerretDB v1.24.2 github.com/FerretDB/FerretDB/cmd/ferretdb 1.24.2 ;;
+    *) echo "unknown tool: $tool (thanos, prometheus, ferretdb)" >&2; exit 2 ;;
   esac
 done

@@ -1,7 +1,7 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { DateScalar } from './scalars';
-import { Provider } from './enums';
+import { BreakdownDimension, Provider } from './enums';
 import { ExpenseFilterInput } from './inputs';
 
 // Budgets, their alerts, forecasts and anomalies (issue 14).
@@ -36,17 +36,9 @@ registerEnumType(BudgetStatus, {
   description: 'EXCEEDED: spent reached the amount; AT_RISK: the forecast reaches it; OK otherwise.',
 });
 
-/** The dimensions of costAnomalies: the same values as BreakdownDimension, under the name the alerts contract uses. */
-export enum ExpenseBreakdownDimension {
-  PROVIDER = 'PROVIDER',
-  CLOUD_ACCOUNT = 'CLOUD_ACCOUNT',
-  RESOURCE_TYPE = 'RESOURCE_TYPE',
-  REGION = 'REGION',
-  SERVICE = 'SERVICE',
-  OWNER = 'OWNER',
-  K8S_CLUSTER = 'K8S_CLUSTER',
-  TAG = 'TAG',
-}
+/** The dimensions of costAnomalies: BreakdownDimension's values, under the name the alerts contract uses. */
+export const ExpenseBreakdownDimension = { ...BreakdownDimension };
+export type ExpenseBreakdownDimension = BreakdownDimension;
 registerEnumType(ExpenseBreakdownDimension, {
   name: 'ExpenseBreakdownDimension',
   description:

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestCore } from '../support/test-core';
 import { Fixtures } from '../support/fixtures';
-import { PrometheusProcess } from '../support/prometheus';
+import { PrometheusProcess, senderConfig } from '../support/prometheus';
 import { ensureTestRedis, eventually, randomPrefix, removePrefix, TEST_REDIS_URL } from '../support/redis';
 import { startServer, type RunningServer } from '../../src/main';
 import { formatDay } from '../../src/domain/days';
@@ -97,22 +97,13 @@ describe('end to end: exporter -> Prometheus -> remote_write -> service -> backe
     const { port } = exporter.address() as AddressInfo;
     sender = await PrometheusProcess.start({
       remoteWriteReceiver: false,
-      config: `scrape_configs:
-  - job_name: opencost
-    static_configs:
-      - targets: ['127.0.0.1:${port}']
-remote_write:
-  - url: '${server.url}/api/v1/write'
-    basic_auth:
-      username: '${clusterId}'
-      password: '${registration.secret}'
-    queue_config:
-      batch_send_deadline: 1s
-      min_backoff: 100ms
-      max_backoff: 1s
-    metadata_config:
-      send: false
-`,
+      config: senderConfig({
+        targetPort: port,
+        writeUrl: `${server.url}/api/v1/write`,
+        clusterId,
+        secret: registration.secret,
+        remoteWrite: ['metadata_config:', '  send: false'],
+      }),
     });
 
     // Half a minute of scrapes arriving in the backend under the cluster's tenant label.

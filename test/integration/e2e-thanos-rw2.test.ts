@@ -2,7 +2,7 @@ import http from 'node:http';
 import protobuf from 'protobufjs';
 import type { AddressInfo } from 'node:net';
 import { createTestCore } from '../support/test-core';
-import { PrometheusProcess } from '../support/prometheus';
+import { PrometheusProcess, senderConfig } from '../support/prometheus';
 import { ensureTestRedis, eventually, randomPrefix, removePrefix, TEST_REDIS_URL } from '../support/redis';
 import { goTool, ThanosStack } from '../support/thanos';
 import { startServer, type RunningServer } from '../../src/main';
@@ -90,10 +90,8 @@ describe('Remote-Write 2.0 from Prometheus 3 through the service into Thanos', (
     await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
     thanos = await ThanosStack.start();
     core = await createTestCore({
-      METRICS_WRITE_URL: thanos.writeUrl,
-      METRICS_QUERY_URL: thanos.queryUrl,
-      METRICS_TENANT_HEADER: 'THANOS-TENANT',
-      METRICS_BACKEND: 'thanos',
+      // As docker-compose.yml sets them for the service (x-cloudtuner environment).
+      ...thanos.serviceEnv(),
       REDIS_URL: TEST_REDIS_URL,
       QUEUE_PREFIX: prefix,
     });
@@ -120,24 +118,14 @@ describe('Remote-Write 2.0 from Prometheus 3 through the service into Thanos', (
       binary: goTool('prometheus'),
       remoteWriteReceiver: false,
       flags: ['--enable-feature=metadata-wal-records'],
-      config: `scrape_configs:
-  - job_name: app
-    scrape_protocols: [PrometheusProto]
-    scrape_native_histograms: true
-    static_configs:
-      - targets: ['127.0.0.1:${port}']
-remote_write:
-  - url: '${server.url}/api/v1/write'
-    protobuf_message: io.prometheus.write.v2.Request
-    send_native_histograms: true
-    basic_auth:
-      username: '${clusterId}'
-      password: '${registration.secret}'
-    queue_config:
-      batch_send_deadline: 1s
-      min_backoff: 100ms
-      max_backoff: 1s
-`,
+      config: senderConfig({
+        targetPort: port,
+        writeUrl: `${server.url}/api/v1/write`,
+        clusterId,
+        secret: registration.secret,
+        scrape: ['scrape_protocols: [PrometheusProto]', 'scrape_native_histograms: true'],
+        remoteWrite: ['protobuf_message: io.prometheus.write.v2.Request', 'send_native_histograms: true'],
+      }),
     });
     // A few scrapes' worth of both kinds in Thanos, as the cluster's tenant sees them.
     await eventually(

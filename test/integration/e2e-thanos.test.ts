@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestCore } from '../support/test-core';
-import { PrometheusProcess } from '../support/prometheus';
+import { PrometheusProcess, senderConfig } from '../support/prometheus';
 import { ensureTestRedis, eventually, randomPrefix, removePrefix, TEST_REDIS_URL } from '../support/redis';
 import { composeThanosVersion, ThanosStack } from '../support/thanos';
 import { expectedCosts, exposition, STEP_SECONDS } from '../support/opencost-exporter';
@@ -51,11 +51,8 @@ describe('end to end through Thanos (receive, store, query as docker-compose.yml
     await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
     thanos = await ThanosStack.start();
     core = await createTestCore({
-      METRICS_WRITE_URL: thanos.writeUrl,
-      METRICS_QUERY_URL: thanos.queryUrl,
-      // As docker-compose.yml sets it for the service (x-cloudtuner environment).
-      METRICS_TENANT_HEADER: 'THANOS-TENANT',
-      METRICS_BACKEND: 'thanos',
+      // As docker-compose.yml sets them for the service (x-cloudtuner environment).
+      ...thanos.serviceEnv(),
       REDIS_URL: TEST_REDIS_URL,
       QUEUE_PREFIX: prefix,
       K8S_INTEGRATION_STEP_SECONDS: String(STEP_SECONDS),
@@ -108,22 +105,13 @@ describe('end to end through Thanos (receive, store, query as docker-compose.yml
     for (const org of orgs) {
       org.sender = await PrometheusProcess.start({
         remoteWriteReceiver: false,
-        config: `scrape_configs:
-  - job_name: opencost
-    static_configs:
-      - targets: ['127.0.0.1:${port}']
-remote_write:
-  - url: '${server.url}/api/v1/write'
-    basic_auth:
-      username: '${org.clusterId}'
-      password: '${org.secret}'
-    queue_config:
-      batch_send_deadline: 1s
-      min_backoff: 100ms
-      max_backoff: 1s
-    metadata_config:
-      send: false
-`,
+        config: senderConfig({
+          targetPort: port,
+          writeUrl: `${server.url}/api/v1/write`,
+          clusterId: org.clusterId,
+          secret: org.secret,
+          remoteWrite: ['metadata_config:', '  send: false'],
+        }),
       });
     }
     // Each tenant's samples, as its own header sees them in thanos query.

@@ -16,6 +16,61 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Waits until a child process answers `url` with 2xx; fails early when it exits, and after
+ * `timeoutMs`, with what it logged.
+ */
+export async function waitForReady(
+  child: ChildProcess,
+  url: string,
+  what: string,
+  log: () => string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited ${child.exitCode}:\n${log()}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} not ready after ${timeoutMs / 1000} s:\n${log()}`);
+}
+
+/**
+ * prometheus.yml of a customer's Prometheus: scrape one local target every second and
+ * remote_write it to the service with a cluster's credentials, sending promptly.
+ */
+export function senderConfig(options: {
+  targetPort: number;
+  writeUrl: string;
+  clusterId: string;
+  secret: string;
+  /** Extra lines of the scrape job (indented 4). */
+  scrape?: string[];
+  /** Extra lines of the remote_write entry (indented 4). */
+  remoteWrite?: string[];
+}): string {
+  const indent = (lines: string[] = []) => lines.map((line) => `    ${line}\n`).join('');
+  return `scrape_configs:
+  - job_name: app
+${indent(options.scrape)}    static_configs:
+      - targets: ['127.0.0.1:${options.targetPort}']
+remote_write:
+  - url: '${options.writeUrl}'
+${indent(options.remoteWrite)}    basic_auth:
+      username: '${options.clusterId}'
+      password: '${options.secret}'
+    queue_config:
+      batch_send_deadline: 1s
+      min_backoff: 100ms
+      max_backoff: 1s
+`;
+}
+
 export interface PrometheusOptions {
   /** Extra YAML for prometheus.yml (scrape_configs, remote_write...). Default: no scraping. */
   config?: string;
@@ -93,17 +148,7 @@ export class PrometheusProcess {
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`prometheus exited ${child.exitCode}:\n${this.log}`);
-      try {
-        if ((await fetch(`${this.url}/-/ready`)).ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`prometheus not ready after 30 s:\n${this.log}`);
+    await waitForReady(child, `${this.url}/-/ready`, 'prometheus', () => this.log);
   }
 
   /** Stops the process (SIGTERM, then SIGKILL after 10 s); the data folder is kept. */

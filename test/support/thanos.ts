@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { freePort, type PromSeries } from './prometheus';
+import { freePort, waitForReady, type PromSeries } from './prometheus';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -105,18 +105,13 @@ class ThanosProcess {
     this.child = child;
     child.stdout?.on('data', (c: Buffer) => (this.log += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (this.log += c.toString()));
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null)
-        throw new Error(`thanos ${this.role} exited ${child.exitCode}:\n${this.log}`);
-      try {
-        if ((await fetch(`http://127.0.0.1:${this.httpPort}/-/ready`)).ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`thanos ${this.role} not ready after 60 s:\n${this.log}`);
+    await waitForReady(
+      child,
+      `http://127.0.0.1:${this.httpPort}/-/ready`,
+      `thanos ${this.role}`,
+      () => this.log,
+      60_000,
+    );
   }
 
   async stop(): Promise<void> {
@@ -197,6 +192,16 @@ export class ThanosStack {
   /** thanos query's Prometheus HTTP API (METRICS_QUERY_URL). */
   get queryUrl(): string {
     return `http://127.0.0.1:${this.ports.query.http}`;
+  }
+
+  /** The service's settings for this stack, as docker-compose.yml gives them to the service. */
+  serviceEnv(): Record<string, string> {
+    return {
+      METRICS_WRITE_URL: this.writeUrl,
+      METRICS_QUERY_URL: this.queryUrl,
+      METRICS_TENANT_HEADER: 'THANOS-TENANT',
+      METRICS_BACKEND: 'thanos',
+    };
   }
 
   /** A query as one tenant (THANOS-TENANT header); thanos query enforces it. */
