@@ -44,6 +44,8 @@ interface Ports {
   grpc: number;
   http: number;
   remoteWrite?: number;
+  /** receive's Cap'n Proto replication listener (default 0.0.0.0:19391, one per machine). */
+  capnproto?: number;
 }
 
 /**
@@ -131,6 +133,8 @@ class ThanosProcess {
  */
 export class ThanosStack {
   readonly receive: ThanosProcess;
+  /** With `replicas: 2`: a second receive, replicating with the first (replication factor 2). */
+  readonly replica?: ThanosProcess;
   readonly store: ThanosProcess;
   readonly query: ThanosProcess;
   readonly flags: { receive: string[]; store: string[]; query: string[] };
@@ -138,7 +142,7 @@ export class ThanosStack {
   private constructor(
     private readonly dir: string,
     binary: string,
-    readonly ports: { receive: Ports; store: Ports; query: Ports },
+    readonly ports: { receive: Ports; store: Ports; query: Ports; replica?: Ports },
   ) {
     const bucket = path.join(dir, 'bucket.yml');
     fs.mkdirSync(path.join(dir, 'bucket'));
@@ -164,21 +168,61 @@ export class ThanosStack {
         endpoints,
       ),
     };
+    if (ports.replica) {
+      // Two receives in one hashring with replication factor 2 (how compose's receive scales):
+      // each write lands in both, and query deduplicates on receive_replica.
+      const hashrings = path.join(dir, 'hashrings.json');
+      const members = [ports.receive.grpc, ports.replica.grpc].map((port) => `127.0.0.1:${port}`);
+      fs.writeFileSync(hashrings, JSON.stringify([{ hashring: 'default', endpoints: members }]));
+      const ring = (grpc: number) => [
+        `--receive.hashrings-file=${hashrings}`,
+        `--receive.local-endpoint=127.0.0.1:${grpc}`,
+        '--receive.replication-factor=2',
+      ];
+      const replicaFlags = localFlags(
+        composeCommand('thanos-receive'),
+        ports.replica,
+        { data: path.join(dir, 'receive-1'), bucket },
+        endpoints,
+      ).map((flag) => (flag.startsWith('--label=receive_replica=') ? '--label=receive_replica="1"' : flag));
+      this.flags.receive.push(...ring(ports.receive.grpc));
+      this.flags.query.push(`--endpoint=127.0.0.1:${ports.replica.grpc}`);
+      this.replica = new ThanosProcess(
+        'receive',
+        binary,
+        [
+          ...replicaFlags,
+          ...ring(ports.replica.grpc),
+          `--receive.capnproto-address=127.0.0.1:${ports.replica.capnproto}`,
+        ],
+        ports.replica.http,
+      );
+    }
+    // Not in compose (each container has its own 19391): two receives on one machine need two.
+    this.flags.receive.push(`--receive.capnproto-address=127.0.0.1:${ports.receive.capnproto}`);
     this.receive = new ThanosProcess('receive', binary, this.flags.receive, ports.receive.http);
     this.store = new ThanosProcess('store', binary, this.flags.store, ports.store.http);
     this.query = new ThanosProcess('query', binary, this.flags.query, ports.query.http);
   }
 
-  static async start(): Promise<ThanosStack> {
+  static async start(options: { replicas?: 1 | 2 } = {}): Promise<ThanosStack> {
     const binary = goTool('thanos');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'thanos-'));
+    const receivePorts = async () => ({
+      grpc: await freePort(),
+      http: await freePort(),
+      remoteWrite: await freePort(),
+      capnproto: await freePort(),
+    });
     const ports = {
-      receive: { grpc: await freePort(), http: await freePort(), remoteWrite: await freePort() },
+      receive: await receivePorts(),
       store: { grpc: await freePort(), http: await freePort() },
       query: { grpc: await freePort(), http: await freePort() },
+      ...(options.replicas === 2 ? { replica: await receivePorts() } : {}),
     };
     const stack = new ThanosStack(dir, binary, ports);
-    await stack.receive.start();
+    // Members of one hashring become ready once they see each other: start them together.
+    await Promise.all([stack.receive.start(), stack.replica?.start()]);
     await stack.store.start();
     await stack.query.start();
     return stack;
@@ -222,6 +266,7 @@ export class ThanosStack {
     await this.query.stop();
     await this.store.stop();
     await this.receive.stop();
+    await this.replica?.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
