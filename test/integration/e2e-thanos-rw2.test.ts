@@ -69,6 +69,37 @@ function exposition(): Buffer {
   );
 }
 
+/** The test app, serving `exposition()` in the protobuf format. */
+async function startExporter(): Promise<http.Server> {
+  const exporter = http.createServer((req, res) => {
+    res
+      .writeHead(200, {
+        'content-type':
+          'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+      })
+      .end(exposition());
+  });
+  await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
+  return exporter;
+}
+
+/** A Prometheus 3 scraping the app and sending Remote-Write 2.0 to the service as a cluster. */
+function startRw2Sender(exporter: http.Server, serviceUrl: string, clusterId: string, secret: string) {
+  return PrometheusProcess.start({
+    binary: goTool('prometheus'),
+    remoteWriteReceiver: false,
+    flags: ['--enable-feature=metadata-wal-records'],
+    config: senderConfig({
+      targetPort: (exporter.address() as AddressInfo).port,
+      writeUrl: `${serviceUrl}/api/v1/write`,
+      clusterId,
+      secret,
+      scrape: ['scrape_protocols: [PrometheusProto]', 'scrape_native_histograms: true'],
+      remoteWrite: ['protobuf_message: io.prometheus.write.v2.Request', 'send_native_histograms: true'],
+    }),
+  });
+}
+
 describe('Remote-Write 2.0 from Prometheus 3 through the service into Thanos', () => {
   const prefix = randomPrefix();
   let exporter: http.Server;
@@ -79,15 +110,7 @@ describe('Remote-Write 2.0 from Prometheus 3 through the service into Thanos', (
 
   beforeAll(async () => {
     ensureTestRedis();
-    exporter = http.createServer((req, res) => {
-      res
-        .writeHead(200, {
-          'content-type':
-            'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
-        })
-        .end(exposition());
-    });
-    await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
+    exporter = await startExporter();
     thanos = await ThanosStack.start();
     core = await createTestCore({
       // As docker-compose.yml sets them for the service (x-cloudtuner environment).
@@ -113,20 +136,7 @@ describe('Remote-Write 2.0 from Prometheus 3 through the service into Thanos', (
       name: 'rw2',
     });
     const clusterId = registration.cluster.id;
-    const { port } = exporter.address() as AddressInfo;
-    sender = await PrometheusProcess.start({
-      binary: goTool('prometheus'),
-      remoteWriteReceiver: false,
-      flags: ['--enable-feature=metadata-wal-records'],
-      config: senderConfig({
-        targetPort: port,
-        writeUrl: `${server.url}/api/v1/write`,
-        clusterId,
-        secret: registration.secret,
-        scrape: ['scrape_protocols: [PrometheusProto]', 'scrape_native_histograms: true'],
-        remoteWrite: ['protobuf_message: io.prometheus.write.v2.Request', 'send_native_histograms: true'],
-      }),
-    });
+    sender = await startRw2Sender(exporter, server.url, clusterId, registration.secret);
     // A few scrapes' worth of both kinds in Thanos, as the cluster's tenant sees them.
     await eventually(
       async () => {
@@ -260,4 +270,61 @@ describe('Remote-Write 2.0 from Prometheus 3 through the service into Thanos', (
       500,
     );
   });
+});
+
+describe('Remote-Write 2.0 from Prometheus 3 through the service into Prometheus 3 as the backend', () => {
+  const prefix = randomPrefix();
+  let exporter: http.Server;
+  let backend: PrometheusProcess;
+  let sender: PrometheusProcess | undefined;
+  let core: Awaited<ReturnType<typeof createTestCore>>;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    ensureTestRedis();
+    exporter = await startExporter();
+    backend = await PrometheusProcess.start({ binary: goTool('prometheus') });
+    core = await createTestCore({
+      METRICS_WRITE_URL: backend.writeUrl,
+      METRICS_QUERY_URL: backend.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+    });
+    server = await startServer(core, { role: 'api' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await sender?.dispose().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    await core?.dispose().catch(() => undefined);
+    await backend?.dispose().catch(() => undefined);
+    await new Promise((resolve) => exporter?.close(resolve));
+    await removePrefix(prefix);
+  }, 60_000);
+
+  it('stores the counter and the native histogram under the cluster label', async () => {
+    const org = await core.organizations.create('RW2 Prom Org');
+    const registration = await core.services.clusterRegistration.register(org.organization.id, {
+      name: 'p3',
+    });
+    const clusterId = registration.cluster.id;
+    sender = await startRw2Sender(exporter, server.url, clusterId, registration.secret);
+    const tenant = `cloud_account_id="${clusterId}"`;
+    await eventually(
+      async () => {
+        const histogram = await backend.query(`histogram_count(cloudtuner_test_latency_seconds{${tenant}})`);
+        return histogram.length ? true : undefined;
+      },
+      90_000,
+      'the histogram in Prometheus',
+      1_000,
+    );
+    const counter = await backend.query(`cloudtuner_test_requests_total{${tenant}}`);
+    expect(counter[0]?.value?.[1]).toBe('42');
+    expect(
+      (await backend.query(`histogram_sum(cloudtuner_test_latency_seconds{${tenant}})`))[0]?.value?.[1],
+    ).toBe('17.5');
+    const under = await backend.query(`histogram_fraction(0, 2, cloudtuner_test_latency_seconds{${tenant}})`);
+    expect(Number(under[0]?.value?.[1])).toBeCloseTo(0.7, 9);
+  }, 150_000);
 });
