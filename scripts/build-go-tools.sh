@@ -5,13 +5,13 @@
 #
 #   thanos      v0.39.2   (the version docker-compose.yml pins)   receive, store and query
 #   prometheus  v0.316.0  (Prometheus 3.16.0: a Remote-Write 2.0 sender)
-#   ferretdb    v1.24.2   (the MongoDB wire protocol over embedded SQLite; for the MongoDB work)
+#   ferretdb    v1.24.2   (the MongoDB wire protocol over embedded SQLite: MONGODB_URL's tests)
 #
 # Thanos' go.mod carries `replace` directives, which `go install pkg@version` refuses; so each
 # program is built from a throwaway wrapper module in the cache folder that requires it and
 # repeats its replaces. Nothing of their source enters this repository.
 #
-# Usage: scripts/build-go-tools.sh [thanos|prometheus|ferretdb ...]   (no argument: thanos and prometheus)
+# Usage: scripts/build-go-tools.sh [thanos|prometheus|ferretdb ...]   (no argument: all three)
 #        prints one "name=/path/to/binary" line per program.
 set -euo pipefail
 
@@ -61,7 +61,7 @@ MOD
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(thanos prometheus)
+[ ${#want[@]} -eq 0 ] && want=(thanos prometheus ferretdb)
 for tool in "${want[@]}"; do
   case "$tool" in
     # zenhack.net/go/util (capnp's dependency) is not served by the module proxy; its GitHub

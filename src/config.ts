@@ -24,6 +24,8 @@ const envSchema = z.object({
     .default('cloudtuner'),
   CLICKHOUSE_MAX_EXECUTION_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** Set: organizations, API tokens, budgets and import records live in this MongoDB. */
+  MONGODB_URL: z.url({ protocol: /^mongodb(\+srv)?$/ }).optional(),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . and - (at most 64)')
@@ -122,6 +124,8 @@ export interface Config {
     readonly maxExecutionSeconds: number;
   };
   readonly redisUrl: string;
+  /** Absent: all metadata in ClickHouse tables. */
+  readonly mongodbUrl?: string;
   /** Prefix of every BullMQ key in Redis (one prefix = one independent set of queues). */
   readonly queuePrefix: string;
   readonly logLevel: (typeof logLevels)[number];
@@ -245,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxExecutionSeconds: e.CLICKHOUSE_MAX_EXECUTION_SECONDS,
     },
     redisUrl: e.REDIS_URL,
+    mongodbUrl: e.MONGODB_URL,
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     k8sStaleAfterSeconds: e.K8S_STALE_AFTER_SECONDS,

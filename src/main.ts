@@ -8,6 +8,7 @@ import { migrate } from './store/migrator';
 import { ClickHouseOrganizationRepository } from './store/organization.repository';
 import { ClickHouseCloudAccountRepository } from './store/cloud-account.repository';
 import { ClickHouseApiTokenRepository } from './store/api-token.repository';
+import { MongoMetadata } from './store/mongo/repositories';
 import { ClickHouseExpenseReader } from './store/expense.reader';
 import { ClickHouseExpenseWriter } from './store/expense.writer';
 import { TokenService } from './services/token.service';
@@ -112,11 +113,22 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     await db.close().catch(() => undefined);
     throw error;
   }
-  const organizationRepository = new ClickHouseOrganizationRepository(db);
+  // MONGODB_URL: organizations, API tokens, budgets and import records live in MongoDB; without
+  // it, in ClickHouse tables (the embedded default needs nothing else).
+  let mongo: MongoMetadata | undefined;
+  if (config.mongodbUrl) {
+    try {
+      mongo = await MongoMetadata.open(config.mongodbUrl);
+    } catch (error) {
+      await db.close().catch(() => undefined);
+      throw error;
+    }
+  }
+  const organizationRepository = mongo?.organizations ?? new ClickHouseOrganizationRepository(db);
   const accountRepository = new ClickHouseCloudAccountRepository(db);
   const reader = new ClickHouseExpenseReader(db);
   const writer = new ClickHouseExpenseWriter(db);
-  const tokens = new TokenService(new ClickHouseApiTokenRepository(db));
+  const tokens = new TokenService(mongo?.apiTokens ?? new ClickHouseApiTokenRepository(db));
   const organizations = new OrganizationService(organizationRepository, tokens);
   const credentialRepository = new ClickHouseClusterCredentialRepository(db);
   const senderAuth = new SenderAuthenticator(credentialRepository, config.ingest.authCacheSeconds * 1000);
@@ -132,7 +144,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
   });
   const reconciliationStore = new ClickHouseReconciliationStore(db);
   const allocationStore = new ClickHouseAllocationStore(db);
-  const focusImportHistory = new ClickHouseFocusImportHistory(db);
+  const focusImportHistory = mongo?.focusImports ?? new ClickHouseFocusImportHistory(db);
   const alertQueue = new AlertQueue({
     redis,
     prefix: config.queuePrefix,
@@ -174,7 +186,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     expenses,
     insight,
     budgets: new BudgetService({
-      budgets: new ClickHouseBudgetStore(db),
+      budgets: mongo?.budgets ?? new ClickHouseBudgetStore(db),
       alerts: new ClickHouseAlertStore(db),
       claims: new RedisAlertClaims(redis, config.queuePrefix),
       jobs: alertQueue,
@@ -241,6 +253,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
         () => alertQueue.close(),
         () => clusterActivity.stop(),
         () => db.close(),
+        async () => mongo?.close(),
         () => redis.close(),
       ]),
   };

@@ -11,7 +11,7 @@ const ROOT = path.resolve(__dirname, '../..');
  * A Go program the tests run, built from the Go module proxy by scripts/build-go-tools.sh into
  * its cache folder (a cached binary is used as is; .ci/run builds them before the tests).
  */
-export function goTool(name: 'thanos' | 'prometheus'): string {
+export function goTool(name: 'thanos' | 'prometheus' | 'ferretdb'): string {
   const output = execFileSync(path.join(ROOT, 'scripts', 'build-go-tools.sh'), [name], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

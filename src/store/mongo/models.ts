@@ -1,0 +1,150 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+// The MongoDB documents of the metadata kept there (MONGODB_URL): schemas with validation, and
+// the indexes every lookup needs, unique where identity demands it. `_id` is the record's own id
+// (a UUID, or the token's hash), so a lookup by id is the primary key.
+
+export interface OrganizationDoc {
+  _id: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface ApiTokenDoc {
+  /** SHA-256 of the token, hex: the token itself is never stored. */
+  _id: string;
+  tokenId: string;
+  organizationId: string;
+  name: string;
+  revoked: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface BudgetDoc {
+  _id: string;
+  organizationId: string;
+  name: string;
+  amount: number;
+  period: 'MONTHLY' | 'QUARTERLY' | 'YEARLY';
+  filter: Record<string, unknown>;
+  thresholds: { percent: number; basis: 'ACTUAL' | 'FORECAST' }[];
+  webhookUrl: string | null;
+  deleted: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface FocusImportDoc {
+  _id: string;
+  organizationId: string;
+  startedAt: Date;
+  finishedAt: Date;
+  state: 'SUCCEEDED' | 'FAILED';
+  files: string[];
+  costColumn: 'EFFECTIVE' | 'BILLED';
+  rowsRead: number;
+  rowsImported: number;
+  rowsRefused: number;
+  totalCost: number;
+  firstDay: string | null;
+  lastDay: string | null;
+  error: string | null;
+}
+
+const UUID = /^[0-9a-f-]{36}$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const opts = { versionKey: false, _id: false } as const;
+
+const organizationSchema = new Schema<OrganizationDoc>(
+  {
+    _id: { type: String, required: true, match: UUID },
+    name: { type: String, required: true, minlength: 1, maxlength: 200 },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'organizations' },
+);
+organizationSchema.index({ name: 1, createdAt: 1 });
+
+const apiTokenSchema = new Schema<ApiTokenDoc>(
+  {
+    _id: { type: String, required: true, match: /^[0-9a-f]{64}$/ },
+    tokenId: { type: String, required: true, match: UUID },
+    organizationId: { type: String, required: true, match: UUID },
+    name: { type: String, required: true, maxlength: 200 },
+    revoked: { type: Boolean, required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'api_tokens' },
+);
+apiTokenSchema.index({ tokenId: 1 }, { unique: true });
+apiTokenSchema.index({ organizationId: 1, tokenId: 1 });
+
+const thresholdSchema = new Schema(
+  {
+    percent: { type: Number, required: true, min: 0, max: 1000 },
+    basis: { type: String, required: true, enum: ['ACTUAL', 'FORECAST'] },
+  },
+  opts,
+);
+
+const budgetSchema = new Schema<BudgetDoc>(
+  {
+    _id: { type: String, required: true, match: UUID },
+    organizationId: { type: String, required: true, match: UUID },
+    name: { type: String, required: true, minlength: 1, maxlength: 200 },
+    amount: { type: Number, required: true, min: 0 },
+    period: { type: String, required: true, enum: ['MONTHLY', 'QUARTERLY', 'YEARLY'] },
+    filter: { type: Schema.Types.Mixed, required: true, default: {} },
+    thresholds: { type: [thresholdSchema], required: true },
+    webhookUrl: { type: String, default: null, maxlength: 2048 },
+    deleted: { type: Boolean, required: true, default: false },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'budgets', minimize: false },
+);
+budgetSchema.index({ organizationId: 1, deleted: 1, name: 1 });
+
+const focusImportSchema = new Schema<FocusImportDoc>(
+  {
+    _id: { type: String, required: true, match: UUID },
+    organizationId: { type: String, required: true, match: UUID },
+    startedAt: { type: Date, required: true },
+    finishedAt: { type: Date, required: true },
+    state: { type: String, required: true, enum: ['SUCCEEDED', 'FAILED'] },
+    files: { type: [String], required: true },
+    costColumn: { type: String, required: true, enum: ['EFFECTIVE', 'BILLED'] },
+    rowsRead: { type: Number, required: true, min: 0 },
+    rowsImported: { type: Number, required: true, min: 0 },
+    rowsRefused: { type: Number, required: true, min: 0 },
+    totalCost: { type: Number, required: true },
+    firstDay: { type: String, default: null, match: DAY },
+    lastDay: { type: String, default: null, match: DAY },
+    error: { type: String, default: null },
+  },
+  { versionKey: false, collection: 'focus_imports' },
+);
+focusImportSchema.index({ organizationId: 1, startedAt: -1 });
+// No TTL index: FerretDB has none ("expireAfterSeconds is not implemented"). Reads show the last
+// 90 days, as ClickHouse's TTL does; older records stay until removed.
+
+export interface MetadataModels {
+  organizations: Model<OrganizationDoc>;
+  apiTokens: Model<ApiTokenDoc>;
+  budgets: Model<BudgetDoc>;
+  focusImports: Model<FocusImportDoc>;
+}
+
+/** The models on one connection, with their indexes created (idempotent). */
+export async function metadataModels(connection: Connection): Promise<MetadataModels> {
+  const models: MetadataModels = {
+    organizations: connection.model<OrganizationDoc>('Organization', organizationSchema),
+    apiTokens: connection.model<ApiTokenDoc>('ApiToken', apiTokenSchema),
+    budgets: connection.model<BudgetDoc>('Budget', budgetSchema),
+    focusImports: connection.model<FocusImportDoc>('FocusImport', focusImportSchema),
+  };
+  for (const model of Object.values(models) as Model<unknown>[]) await model.createIndexes();
+  return models;
+}

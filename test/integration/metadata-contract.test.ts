@@ -1,0 +1,195 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createTestCore } from '../support/test-core';
+import { FerretDb } from '../support/ferretdb';
+import { ClickHouseOrganizationRepository } from '../../src/store/organization.repository';
+import { ClickHouseApiTokenRepository } from '../../src/store/api-token.repository';
+import { ClickHouseBudgetStore } from '../../src/store/budget.store';
+import { ClickHouseFocusImportHistory } from '../../src/store/focus-import-history.store';
+import { MongoMetadata } from '../../src/store/mongo/repositories';
+import type {
+  ApiTokenRepository,
+  BudgetStore,
+  FocusImportHistory,
+  OrganizationRepository,
+} from '../../src/domain/ports';
+import type { Budget } from '../../src/domain/budget';
+import type { FocusImportRecord } from '../../src/domain/model';
+
+// One contract, two adapters: the metadata repositories that MONGODB_URL moves to MongoDB
+// (organizations, API tokens, budgets, import records) behave the same on ClickHouse (the
+// embedded default) and on a real MongoDB-protocol server (FerretDB over SQLite, mongoose).
+
+interface Adapters {
+  organizations: OrganizationRepository;
+  tokens: ApiTokenRepository;
+  budgets: BudgetStore;
+  imports: FocusImportHistory;
+}
+
+let core: Awaited<ReturnType<typeof createTestCore>>;
+let ferret: FerretDb;
+let mongo: MongoMetadata;
+
+beforeAll(async () => {
+  core = await createTestCore();
+  ferret = await FerretDb.start();
+  mongo = await MongoMetadata.open(ferret.url(`contract_${randomBytes(4).toString('hex')}`));
+}, 120_000);
+
+afterAll(async () => {
+  await mongo?.close();
+  await ferret?.dispose();
+  await core?.dispose();
+});
+
+const adapters: [string, () => Adapters][] = [
+  [
+    'ClickHouse',
+    () => ({
+      organizations: new ClickHouseOrganizationRepository(core.db),
+      tokens: new ClickHouseApiTokenRepository(core.db),
+      budgets: new ClickHouseBudgetStore(core.db),
+      imports: new ClickHouseFocusImportHistory(core.db),
+    }),
+  ],
+  [
+    'MongoDB (mongoose on FerretDB)',
+    () => ({
+      organizations: mongo.organizations,
+      tokens: mongo.apiTokens,
+      budgets: mongo.budgets,
+      imports: mongo.focusImports,
+    }),
+  ],
+];
+
+const hash = () => randomBytes(32).toString('hex');
+
+function budget(organizationId: string, name: string, overrides: Partial<Budget> = {}): Budget {
+  const at = new Date('2026-03-01T10:00:00.000Z');
+  return {
+    id: randomUUID(),
+    organizationId,
+    name,
+    amount: 1200,
+    period: 'MONTHLY',
+    filter: { providers: ['AWS'], tags: [{ key: 'team', value: 'data' }] },
+    thresholds: [
+      { percent: 80, basis: 'ACTUAL' },
+      { percent: 100, basis: 'FORECAST' },
+    ],
+    webhookUrl: 'https://hooks.example.com/x',
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
+  };
+}
+
+describe.each(adapters)('metadata contract on %s', (_name, make) => {
+  let a: Adapters;
+  beforeAll(() => {
+    a = make();
+  });
+
+  it('organizations: create, get by id, the oldest of a name; unknown ids are null', async () => {
+    const id = randomUUID();
+    const name = `Org ${randomUUID()}`;
+    await a.organizations.create({ id, name, createdAt: new Date('2026-01-02T03:04:05.678Z') });
+    await a.organizations.create({ id: randomUUID(), name, createdAt: new Date('2026-02-01T00:00:00.000Z') });
+    expect(await a.organizations.get(id)).toEqual({
+      id,
+      name,
+      createdAt: new Date('2026-01-02T03:04:05.678Z'),
+    });
+    expect((await a.organizations.findByName(name))?.id).toBe(id);
+    expect(await a.organizations.get(randomUUID())).toBeNull();
+    expect(await a.organizations.findByName('no such org')).toBeNull();
+  });
+
+  it('API tokens: found by hash only; revoked by their own organization, never by another', async () => {
+    const org = randomUUID();
+    const other = randomUUID();
+    const token = { id: randomUUID(), organizationId: org, name: 'ci', revoked: false };
+    const h = hash();
+    await a.tokens.create(h, token);
+    expect(await a.tokens.findByHash(h)).toEqual(token);
+    expect(await a.tokens.findByHash(hash())).toBeNull();
+    expect(await a.tokens.revoke(other, token.id)).toBeNull();
+    expect((await a.tokens.findByHash(h))?.revoked).toBe(false);
+    expect(await a.tokens.revoke(org, token.id)).toBe(h);
+    expect(await a.tokens.findByHash(h)).toEqual({ ...token, revoked: true });
+  });
+
+  it('budgets: saved and replaced, listed by name, deleted, per organization', async () => {
+    const org = randomUUID();
+    const other = randomUUID();
+    const b = budget(org, 'beta');
+    const first = budget(org, 'alpha', { webhookUrl: null, period: 'YEARLY' });
+    await a.budgets.save(b);
+    await a.budgets.save(first);
+    await a.budgets.save(budget(other, 'theirs'));
+    expect(await a.budgets.get(org, b.id)).toEqual(b);
+    expect((await a.budgets.list(org)).map((x) => x.name)).toEqual(['alpha', 'beta']);
+    expect(await a.budgets.get(other, b.id)).toBeNull();
+    const changed = { ...b, amount: 1500, updatedAt: new Date('2026-03-02T10:00:00.000Z') };
+    await a.budgets.save(changed);
+    expect(await a.budgets.get(org, b.id)).toEqual(changed);
+    expect(await a.budgets.delete(other, b.id)).toBe(false);
+    expect(await a.budgets.delete(org, b.id)).toBe(true);
+    expect(await a.budgets.delete(org, b.id)).toBe(false);
+    expect((await a.budgets.list(org)).map((x) => x.name)).toEqual(['alpha']);
+    const withBudgets = await a.budgets.organizationsWithBudgets();
+    expect(withBudgets).toEqual(expect.arrayContaining([org, other]));
+    expect(withBudgets).toEqual([...withBudgets].sort());
+  });
+
+  it('import records: newest first, at most `first`, per organization', async () => {
+    const org = randomUUID();
+    // Within the 90 days import records are kept.
+    const base = Date.now() - 86_400_000;
+    const record = (minute: number, state: FocusImportRecord['state']): FocusImportRecord => ({
+      id: randomUUID(),
+      organizationId: org,
+      startedAt: new Date(base + minute * 60_000),
+      finishedAt: new Date(base + minute * 60_000 + 5_250),
+      state,
+      files: [`focus/${minute}.csv`],
+      costColumn: 'EFFECTIVE',
+      rowsRead: 10 * minute,
+      rowsImported: state === 'FAILED' ? 0 : 10 * minute,
+      rowsRefused: 0,
+      totalCost: 12.5 * minute,
+      firstDay: state === 'FAILED' ? null : '2026-02-01',
+      lastDay: state === 'FAILED' ? null : '2026-02-28',
+      error: state === 'FAILED' ? 'focus/x.csv: not a FOCUS file' : null,
+    });
+    const records = [record(1, 'SUCCEEDED'), record(3, 'FAILED'), record(2, 'SUCCEEDED')];
+    for (const r of records) await a.imports.record(r);
+    const listed = await a.imports.list(org, 2);
+    expect(listed).toEqual([records[1], records[2]]);
+    expect(await a.imports.list(randomUUID(), 10)).toEqual([]);
+  });
+});
+
+describe('MongoDB schemas refuse what the ports never write', () => {
+  it('a token hash that is not 64 hex digits, a negative amount, an unknown period', async () => {
+    await expect(
+      mongo.apiTokens.create('not-a-hash', {
+        id: randomUUID(),
+        organizationId: randomUUID(),
+        name: 'x',
+        revoked: false,
+      }),
+    ).rejects.toThrow(/validation failed/i);
+    await expect(mongo.budgets.save(budget(randomUUID(), 'bad', { amount: -1 }))).rejects.toThrow(/amount/);
+    await expect(
+      mongo.budgets.save(budget(randomUUID(), 'bad', { period: 'WEEKLY' as Budget['period'] })),
+    ).rejects.toThrow(/period/);
+  });
+
+  it('a second token with the same id is refused by the unique index', async () => {
+    const token = { id: randomUUID(), organizationId: randomUUID(), name: 'x', revoked: false };
+    await mongo.apiTokens.create(hash(), token);
+    await expect(mongo.apiTokens.create(hash(), token)).rejects.toMatchObject({ code: 11000 });
+  });
+});

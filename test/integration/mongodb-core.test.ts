@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestCore } from '../support/test-core';
+import { FerretDb } from '../support/ferretdb';
+import { ensureTestRedis, randomPrefix, removePrefix } from '../support/redis';
+import { startServer, type RunningServer } from '../../src/main';
+import { MongoMetadata } from '../../src/store/mongo/repositories';
+
+// The service with MONGODB_URL set, over HTTP: the organization, its API token (hashed), a budget
+// and a refused import's record live in MongoDB (FerretDB here), none of them in ClickHouse, and
+// the API works on them as it does on the embedded default.
+
+describe('MONGODB_URL: metadata in MongoDB', () => {
+  const prefix = randomPrefix();
+  let ferret: FerretDb;
+  let url: string;
+  let core: Awaited<ReturnType<typeof createTestCore>>;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    ensureTestRedis();
+    ferret = await FerretDb.start();
+    url = ferret.url(`core_${randomBytes(4).toString('hex')}`);
+    const importDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mongo-imports-'));
+    fs.writeFileSync(path.join(importDir, 'bad.csv'), 'a,b\n1,2\n');
+    core = await createTestCore({ MONGODB_URL: url, QUEUE_PREFIX: prefix, IMPORT_DIR: importDir });
+    server = await startServer(core, { role: 'api' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await core?.dispose();
+    await ferret?.dispose();
+    await removePrefix(prefix);
+  });
+
+  it('keeps organizations, hashed tokens, budgets and import records in MongoDB, and serves them', async () => {
+    const { organization, token } = await core.organizations.create('Mongo Co');
+    const graphql = async (query: string, bearer = token) => {
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+        body: JSON.stringify({ query }),
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as { data?: Record<string, unknown>; errors?: { message: string }[] },
+      };
+    };
+    const created = await graphql(`
+      mutation {
+        createBudget(
+          input: { name: "all", amount: 100, period: MONTHLY, thresholds: [{ percent: 50, basis: ACTUAL }] }
+        ) {
+          budget {
+            id
+            name
+            spent
+            status
+          }
+        }
+      }
+    `);
+    expect(created.body.errors).toBeUndefined();
+    expect(await graphql('{ budgets { name spent status } }')).toMatchObject({
+      status: 200,
+      body: { data: { budgets: [{ name: 'all', spent: 0, status: 'OK' }] } },
+    });
+    const refused = await graphql('mutation { importFocus(input: { path: "bad.csv" }) { rowsRead } }');
+    expect(refused.body.errors?.[0]?.message).toMatch(/^bad\.csv: not a FOCUS file/);
+    expect(await graphql('{ focusImports { state files error } }')).toMatchObject({
+      body: {
+        data: {
+          focusImports: [{ state: 'FAILED', files: ['bad.csv'], error: refused.body.errors?.[0]?.message }],
+        },
+      },
+    });
+
+    // In MongoDB, and only there.
+    const mongo = await MongoMetadata.open(url);
+    try {
+      expect(await mongo.models.organizations.countDocuments({ _id: organization.id })).toBe(1);
+      const tokens = await mongo.models.apiTokens.find({ organizationId: organization.id }).lean();
+      expect(tokens).toHaveLength(1);
+      // The hash, never the token.
+      expect(tokens[0]?._id).toMatch(/^[0-9a-f]{64}$/);
+      expect(JSON.stringify(tokens)).not.toContain(token);
+      expect(await mongo.models.budgets.countDocuments({ organizationId: organization.id })).toBe(1);
+      expect(await mongo.models.focusImports.countDocuments({ organizationId: organization.id })).toBe(1);
+    } finally {
+      await mongo.close();
+    }
+    for (const table of ['organizations', 'api_tokens', 'budgets', 'focus_imports']) {
+      const [row] = await core.db.query<{ n: string }>(
+        'SELECT count() AS n FROM {db:Identifier}.{t:Identifier}',
+        {
+          t: table,
+        },
+      );
+      expect({ table, rows: Number(row?.n) }).toEqual({ table, rows: 0 });
+    }
+
+    // A revoked token (in MongoDB) is refused at once.
+    const second = await core.organizations.createToken(organization.id, 'second');
+    expect((await graphql('{ budgets { name } }', second.token)).status).toBe(200);
+    const revoked = await graphql(`mutation { revokeApiToken(id: "${second.id}") }`);
+    expect(revoked.body.data).toEqual({ revokeApiToken: true });
+    expect((await graphql('{ budgets { name } }', second.token)).status).toBe(401);
+    expect((await graphql('{ budgets { name } }', 'ctk_not-a-token')).status).toBe(401);
+  });
+});
