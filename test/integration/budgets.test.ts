@@ -56,6 +56,7 @@ describe('budgets and alerts', () => {
   let late: http.Server | undefined;
   const received: Received[] = [];
   let flakyCalls = 0;
+  let slowCalls = 0;
   let orgA: string;
   let orgB: string;
   let awsA: CloudAccount;
@@ -92,6 +93,8 @@ describe('budgets and alerts', () => {
         received.push(entry);
         if (entry.path === '/flaky' && flakyCalls++ === 0) return res.writeHead(503).end('busy');
         if (entry.path === '/gone') return res.writeHead(410).end('no such hook');
+        // The first call to /slow never answers (the sender times out); later ones do.
+        if (entry.path === '/slow' && slowCalls++ === 0) return;
         res.writeHead(204).end();
       });
     });
@@ -420,6 +423,34 @@ describe('budgets and alerts', () => {
       { attempt: 1, ok: false, status: 410, error: 'HTTP 410: no such hook' },
     ]);
   });
+
+  it('a receiver that does not answer within ALERT_WEBHOOK_TIMEOUT_MS (5 s) is a failed attempt, retried', async () => {
+    const orgC = await fixtures.organization('Budget C');
+    const aws = await fixtures.account(orgC, { name: 'c-aws', type: 'AWS' });
+    await fixtures.costs(await fixtures.resource(aws, { name: 'c-1' }), { '2026-03-20': 50 });
+    await create(orgC, {
+      name: 'slow hook',
+      amount: 10,
+      period: 'MONTHLY',
+      thresholds: [{ percent: 100, basis: 'ACTUAL' }],
+      webhookUrl: `${receiverUrl}/slow`,
+    });
+    const fired = dataOf<{ evaluateBudgets: unknown[] }>(
+      await run(orgC, 'mutation { evaluateBudgets { id } }'),
+    );
+    expect(fired.evaluateBudgets).toHaveLength(1);
+    type Attempt = { attempt: number; ok: boolean; status: number | null; error: string | null };
+    const deliveries = await eventually(async () => {
+      const [alert] = dataOf<{ budgetAlerts: { delivered: boolean; deliveries: Attempt[] }[] }>(
+        await run(orgC, '{ budgetAlerts { delivered deliveries { attempt ok status error } } }'),
+      ).budgetAlerts;
+      return alert?.delivered ? alert.deliveries : undefined;
+    }, 30_000);
+    expect(deliveries).toEqual([
+      { attempt: 1, ok: false, status: null, error: 'no answer within 5000 ms' },
+      { attempt: 2, ok: true, status: 204, error: null },
+    ]);
+  }, 40_000);
 
   it('keeps organizations apart: B cannot see, change or evaluate A budgets, and A spend never alerts B', async () => {
     const a = budgetIds.get('cluster') as string;
