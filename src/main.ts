@@ -9,6 +9,7 @@ import { ClickHouseOrganizationRepository } from './store/organization.repositor
 import { ClickHouseCloudAccountRepository } from './store/cloud-account.repository';
 import { ClickHouseApiTokenRepository } from './store/api-token.repository';
 import { MongoMetadata } from './store/mongo/repositories';
+import { MongoCloudAccountRepository } from './store/mongo/cloud-accounts';
 import { ClickHouseExpenseReader } from './store/expense.reader';
 import { ClickHouseExpenseWriter } from './store/expense.writer';
 import { TokenService } from './services/token.service';
@@ -36,7 +37,12 @@ import { ClusterRegistrationService } from './services/cluster-registration.serv
 import { ClusterActivityService } from './ingest/cluster-activity.service';
 import { SenderAuthenticator } from './ingest/sender-auth';
 import { RemoteWriteHandler } from './http/remote-write.handler';
-import type { MetricsWriter } from './domain/ports';
+import type {
+  CloudAccountLookup,
+  CloudAccountRepository,
+  ClusterDirectory,
+  MetricsWriter,
+} from './domain/ports';
 import { createMetricsWriter } from './ingest/metrics-backend';
 import { SampleRateLimiter } from './ingest/rate-limiter';
 import { IngestMetrics } from './ingest/ingest-metrics';
@@ -92,6 +98,10 @@ export interface Core {
   aggregationQueue: K8sCostQueue;
   /** Producer side of the budget evaluations and alert deliveries (BullMQ). */
   alertQueue: AlertQueue;
+  /** With MONGODB_URL: rewrites ClickHouse's copy of the metadata from MongoDB (null without). */
+  resyncMetadata(): Promise<{ accounts: number } | null>;
+  /** The MongoDB side of the metadata, with MONGODB_URL. */
+  mongo?: MongoMetadata;
   /** Closes the run queue, flushes pending cluster activity, closes ClickHouse, then Redis. */
   close(): Promise<void>;
 }
@@ -125,7 +135,15 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     }
   }
   const organizationRepository = mongo?.organizations ?? new ClickHouseOrganizationRepository(db);
-  const accountRepository = new ClickHouseCloudAccountRepository(db);
+  const clickhouseAccounts = new ClickHouseCloudAccountRepository(db);
+  const mongoAccounts = mongo && new MongoCloudAccountRepository(mongo.models.cloudAccounts, clickhouseAccounts);
+  const accountRepository: CloudAccountRepository & CloudAccountLookup & ClusterDirectory =
+    mongoAccounts ?? clickhouseAccounts;
+  // MongoDB wins: ClickHouse's copy of the accounts (what its queries join on) is rewritten from
+  // it at every start, mending a crash between the two writes of an earlier process.
+  const resyncMetadata = async () => (mongoAccounts ? { accounts: await mongoAccounts.resync() } : null);
+  const resynced = await resyncMetadata();
+  if (resynced) logger.info(resynced, 'ClickHouse metadata re-synced from MongoDB');
   const reader = new ClickHouseExpenseReader(db);
   const writer = new ClickHouseExpenseWriter(db);
   const tokens = new TokenService(mongo?.apiTokens ?? new ClickHouseApiTokenRepository(db));
@@ -247,6 +265,8 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     redis,
     aggregationQueue,
     alertQueue,
+    resyncMetadata,
+    mongo,
     close: () =>
       runAll([
         () => aggregationQueue.close(),

@@ -10,6 +10,7 @@ import { DomainError } from '../errors';
 import { registerImportFocusCommand } from './import-focus.command';
 import type { ClusterRegistration } from '../services/cluster-registration.service';
 import { aggregateCommand } from './aggregate.command';
+import { copyMetadataToMongo } from '../store/mongo/migrate';
 
 /** Prints the result as JSON with --json, otherwise as `key: value` lines. */
 function print(result: Record<string, unknown>, json: boolean): void {
@@ -208,6 +209,32 @@ function buildProgram(): Command {
   registerImportFocusCommand(program, withCore);
 
   program.addCommand(aggregateCommand());
+
+  const metadata = program.command('metadata').description('Metadata in MongoDB (MONGODB_URL).');
+  metadata
+    .command('resync')
+    .description("Rewrite ClickHouse's copy of the metadata from MongoDB (MongoDB wins every disagreement).")
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const result = await withCore(undefined, async (core) => {
+        if (!core.mongo) throw new Error('MONGODB_URL is not set: the metadata lives in ClickHouse only');
+        return core.resyncMetadata();
+      });
+      print({ ...result }, Boolean(options.json));
+    });
+  metadata
+    .command('migrate')
+    .description("Copy an installation's metadata from ClickHouse into MongoDB (idempotent).")
+    .requiredOption('--to <store>', 'where to: mongodb')
+    .option('--json', 'print JSON')
+    .action(async (options: { to: string; json?: boolean }) => {
+      if (options.to !== 'mongodb') throw new Error(`--to ${options.to}: only mongodb is supported`);
+      const result = await withCore(undefined, async (core) => {
+        if (!core.mongo) throw new Error('MONGODB_URL is not set: name the MongoDB to copy into');
+        return copyMetadataToMongo(core.db, core.mongo);
+      });
+      print({ ...result }, Boolean(options.json));
+    });
 
   program
     .command('demo-seed')

@@ -35,6 +35,21 @@ export interface BudgetDoc {
   updatedAt: Date;
 }
 
+export interface CloudAccountDoc {
+  _id: string;
+  organizationId: string;
+  name: string;
+  type: 'AWS' | 'AZURE' | 'GCP' | 'KUBERNETES' | 'OTHER';
+  accountRef: string;
+  k8sProvider: string;
+  region: string;
+  owner: string;
+  version: string;
+  deleted: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface FocusImportDoc {
   _id: string;
   organizationId: string;
@@ -107,6 +122,26 @@ const budgetSchema = new Schema<BudgetDoc>(
 );
 budgetSchema.index({ organizationId: 1, deleted: 1, name: 1 });
 
+const cloudAccountSchema = new Schema<CloudAccountDoc>(
+  {
+    _id: { type: String, required: true, match: UUID },
+    organizationId: { type: String, required: true, match: UUID },
+    name: { type: String, required: true, minlength: 1, maxlength: 500 },
+    type: { type: String, required: true, enum: ['AWS', 'AZURE', 'GCP', 'KUBERNETES', 'OTHER'] },
+    accountRef: { type: String, default: '', maxlength: 500 },
+    k8sProvider: { type: String, default: '', maxlength: 100 },
+    region: { type: String, default: '', maxlength: 100 },
+    owner: { type: String, default: '', maxlength: 500 },
+    version: { type: String, default: '', maxlength: 100 },
+    deleted: { type: Boolean, required: true, default: false },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'cloud_accounts' },
+);
+cloudAccountSchema.index({ organizationId: 1, deleted: 1, name: 1 });
+cloudAccountSchema.index({ type: 1, deleted: 1 });
+
 const focusImportSchema = new Schema<FocusImportDoc>(
   {
     _id: { type: String, required: true, match: UUID },
@@ -135,6 +170,7 @@ export interface MetadataModels {
   apiTokens: Model<ApiTokenDoc>;
   budgets: Model<BudgetDoc>;
   focusImports: Model<FocusImportDoc>;
+  cloudAccounts: Model<CloudAccountDoc>;
 }
 
 /** The models on one connection, with their indexes created (idempotent). */
@@ -144,6 +180,7 @@ export async function metadataModels(connection: Connection): Promise<MetadataMo
     apiTokens: connection.model<ApiTokenDoc>('ApiToken', apiTokenSchema),
     budgets: connection.model<BudgetDoc>('Budget', budgetSchema),
     focusImports: connection.model<FocusImportDoc>('FocusImport', focusImportSchema),
+    cloudAccounts: connection.model<CloudAccountDoc>('CloudAccount', cloudAccountSchema),
   };
   for (const model of Object.values(models) as Model<unknown>[]) await model.createIndexes();
   return models;
