@@ -110,4 +110,46 @@ describe('MONGODB_URL: metadata in MongoDB', () => {
     expect((await graphql('{ budgets { name } }', second.token)).status).toBe(401);
     expect((await graphql('{ budgets { name } }', 'ctk_not-a-token')).status).toBe(401);
   });
+
+  it("loads a page's cloud accounts from MongoDB with one $in query, whatever the page size", async () => {
+    const { organization, token } = await core.organizations.create('Paged Co');
+    // The FOCUS sample's accounts are created through the service (MongoDB and ClickHouse).
+    const sample = path.resolve(__dirname, '../../../shared/data/focus/focus-1.0-sample.csv');
+    await core.services.focusImport.importFiles(organization.id, [sample]);
+    const page = async (first: number) => {
+      const finds: string[] = [];
+      const stop = core.mongo!.onCommand((c) => {
+        if (c.name === 'find') finds.push(c.collection);
+      });
+      try {
+        const response = await fetch(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({
+            query: `{ expenses(range: {start: "2024-09-01", end: "2024-09-30"}, first: ${first}) {
+              edges { node { name cloudAccount { id name type } } } } }`,
+          }),
+        });
+        const body = (await response.json()) as {
+          data: { expenses: { edges: { node: { cloudAccount: { name: string } } }[] } };
+        };
+        return {
+          rows: body.data.expenses.edges.length,
+          accounts: finds.filter((c) => c === 'cloud_accounts').length,
+          body,
+        };
+      } finally {
+        stop();
+      }
+    };
+    const ten = await page(10);
+    const hundred = await page(100);
+    expect(ten.rows).toBe(10);
+    expect(hundred.rows).toBe(100);
+    expect(ten.accounts).toBe(1);
+    expect(hundred.accounts).toBe(1);
+    // The sample's three providers' accounts, named as the bill names them.
+    const names = new Set(hundred.body.data.expenses.edges.map((e) => e.node.cloudAccount.name));
+    expect(names.size).toBeGreaterThan(1);
+  });
 });

@@ -22,7 +22,11 @@ export class MongoMetadata {
   ) {}
 
   static async open(url: string): Promise<MongoMetadata> {
-    const connection = mongoose.createConnection(url, { serverSelectionTimeoutMS: 10_000 });
+    // Command monitoring: how many queries a request made is something tests count.
+    const connection = mongoose.createConnection(url, {
+      serverSelectionTimeoutMS: 10_000,
+      monitorCommands: true,
+    });
     await connection.asPromise();
     return new MongoMetadata(connection, await metadataModels(connection));
   }
@@ -190,6 +194,15 @@ export class MongoMetadata {
         }));
       },
     };
+  }
+
+  /** Calls `listener` with each command sent (its name and collection); returns the unsubscribe. */
+  onCommand(listener: (command: { name: string; collection: string }) => void): () => void {
+    const client = this.connection.getClient();
+    const handler = (event: { commandName: string; command: Record<string, unknown> }) =>
+      listener({ name: event.commandName, collection: String(event.command[event.commandName] ?? '') });
+    client.on('commandStarted', handler);
+    return () => client.off('commandStarted', handler);
   }
 
   async close(): Promise<void> {
