@@ -148,7 +148,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
   const writer = new ClickHouseExpenseWriter(db);
   const tokens = new TokenService(mongo?.apiTokens ?? new ClickHouseApiTokenRepository(db));
   const organizations = new OrganizationService(organizationRepository, tokens);
-  const credentialRepository = new ClickHouseClusterCredentialRepository(db);
+  const credentialRepository = mongo?.clusterCredentials ?? new ClickHouseClusterCredentialRepository(db);
   const senderAuth = new SenderAuthenticator(credentialRepository, config.ingest.authCacheSeconds * 1000);
   const clusterActivity = new ClusterActivityService(accountRepository, logger, {
     flushIntervalMs: FRESHNESS_FLUSH_MS,

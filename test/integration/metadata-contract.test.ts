@@ -6,8 +6,14 @@ import { ClickHouseApiTokenRepository } from '../../src/store/api-token.reposito
 import { ClickHouseBudgetStore } from '../../src/store/budget.store';
 import { ClickHouseFocusImportHistory } from '../../src/store/focus-import-history.store';
 import { MongoMetadata } from '../../src/store/mongo/repositories';
+import { MongoCloudAccountRepository } from '../../src/store/mongo/cloud-accounts';
+import { ClickHouseCloudAccountRepository } from '../../src/store/cloud-account.repository';
+import { ClickHouseClusterCredentialRepository } from '../../src/store/cluster-credential.repository';
 import type {
   ApiTokenRepository,
+  CloudAccountLookup,
+  CloudAccountRepository,
+  ClusterCredentialRepository,
   BudgetStore,
   FocusImportHistory,
   OrganizationRepository,
@@ -20,6 +26,8 @@ import type { FocusImportRecord } from '../../src/domain/model';
 // embedded default) and on a real MongoDB-protocol server (FerretDB over SQLite, mongoose).
 
 interface Adapters {
+  accounts: CloudAccountRepository & CloudAccountLookup;
+  credentials: ClusterCredentialRepository;
   organizations: OrganizationRepository;
   tokens: ApiTokenRepository;
   budgets: BudgetStore;
@@ -46,6 +54,8 @@ const adapters: [string, () => Adapters][] = [
   [
     'ClickHouse',
     () => ({
+      accounts: new ClickHouseCloudAccountRepository(core.db),
+      credentials: new ClickHouseClusterCredentialRepository(core.db),
       organizations: new ClickHouseOrganizationRepository(core.db),
       tokens: new ClickHouseApiTokenRepository(core.db),
       budgets: new ClickHouseBudgetStore(core.db),
@@ -55,6 +65,11 @@ const adapters: [string, () => Adapters][] = [
   [
     'MongoDB (mongoose on FerretDB)',
     () => ({
+      accounts: new MongoCloudAccountRepository(
+        mongo.models.cloudAccounts,
+        new ClickHouseCloudAccountRepository(core.db),
+      ),
+      credentials: mongo.clusterCredentials,
       organizations: mongo.organizations,
       tokens: mongo.apiTokens,
       budgets: mongo.budgets,
@@ -104,6 +119,51 @@ describe.each(adapters)('metadata contract on %s', (_name, make) => {
     expect((await a.organizations.findByName(name))?.id).toBe(id);
     expect(await a.organizations.get(randomUUID())).toBeNull();
     expect(await a.organizations.findByName('no such org')).toBeNull();
+  });
+
+  it('cloud accounts and cluster credentials: scoped reads, hashed secrets, revocation, a deleted cluster', async () => {
+    const org = randomUUID();
+    const account = (name: string, type: 'AWS' | 'KUBERNETES') => ({
+      id: randomUUID(),
+      organizationId: org,
+      name,
+      type,
+      accountRef: '',
+      k8sProvider: type === 'KUBERNETES' ? 'AWS' : '',
+      region: 'us-east-1',
+      owner: 'team',
+      version: '',
+      deleted: false,
+      createdAt: new Date('2026-01-01T00:00:00.000Z'),
+    });
+    const cluster = account('eks', 'KUBERNETES');
+    const aws = account('aws', 'AWS');
+    await a.accounts.saveMany([cluster, aws]);
+    expect((await a.accounts.list(org)).map((x) => x.name)).toEqual(['aws', 'eks']);
+    expect((await a.accounts.list(org, 'KUBERNETES')).map((x) => x.name)).toEqual(['eks']);
+    expect(await a.accounts.getMany(randomUUID(), [cluster.id])).toEqual([]);
+    expect(await a.accounts.findById(cluster.id)).toEqual(cluster);
+
+    const secret = hash();
+    await a.credentials.create(cluster.id, secret);
+    const live = {
+      cloudAccountId: cluster.id,
+      organizationId: org,
+      secretHash: secret,
+      revoked: false,
+      accountDeleted: false,
+    };
+    expect(await a.credentials.findByHash(secret)).toEqual(live);
+    expect(await a.credentials.listByAccount(cluster.id)).toEqual([live]);
+    // A credential on an account that is not a cluster opens nothing.
+    const stray = hash();
+    await a.credentials.create(aws.id, stray);
+    expect(await a.credentials.findByHash(stray)).toBeNull();
+    await a.credentials.revokeAll(cluster.id);
+    expect(await a.credentials.findByHash(secret)).toEqual({ ...live, revoked: true });
+    await a.accounts.save({ ...cluster, deleted: true });
+    expect(await a.credentials.findByHash(secret)).toEqual({ ...live, revoked: true, accountDeleted: true });
+    expect((await a.accounts.list(org)).map((x) => x.name)).toEqual(['aws']);
   });
 
   it('API tokens: found by hash only; revoked by their own organization, never by another', async () => {

@@ -7,6 +7,7 @@ import { FerretDb } from '../support/ferretdb';
 import { ensureTestRedis, randomPrefix, removePrefix } from '../support/redis';
 import { startServer, type RunningServer } from '../../src/main';
 import { MongoMetadata } from '../../src/store/mongo/repositories';
+import { postWrite, series, v1Body, v1Headers } from '../support/remote-write-client';
 
 // The service with MONGODB_URL set, over HTTP: the organization, its API token (hashed), a budget
 // and a refused import's record live in MongoDB (FerretDB here), none of them in ClickHouse, and
@@ -151,5 +152,30 @@ describe('MONGODB_URL: metadata in MongoDB', () => {
     // The sample's three providers' accounts, named as the bill names them.
     const names = new Set(hundred.body.data.expenses.edges.map((e) => e.node.cloudAccount.name));
     expect(names.size).toBeGreaterThan(1);
+  });
+
+  it('a cluster registered with MONGODB_URL is authenticated from MongoDB; its secret is stored hashed', async () => {
+    const { organization } = await core.organizations.create('Sender Co');
+    const { cluster, secret } = await core.services.clusterRegistration.register(organization.id, {
+      name: 'eks',
+    });
+    const send = (password: string) =>
+      postWrite(
+        `${server.url}/api/v1/write`,
+        v1Headers(cluster.id, password),
+        v1Body({ timeseries: [series('up', { job: 'x' }, 1, Date.now())] }),
+      );
+    // Authenticated (then refused for want of a metrics backend here: 503, not 401).
+    expect((await send(secret)).status).toBe(503);
+    expect((await send('wrong-secret')).status).toBe(401);
+    const stored = await core.mongo!.models.clusterCredentials.find({ cloudAccountId: cluster.id }).lean();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?._id).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    const [row] = await core.db.query<{ n: string }>(
+      'SELECT count() AS n FROM {db:Identifier}.cluster_credentials WHERE cloud_account_id = {id:String}',
+      { id: cluster.id },
+    );
+    expect(Number(row?.n)).toBe(0);
   });
 });

@@ -12,6 +12,7 @@ export interface MetadataCopyCounts {
   cloudAccounts: number;
   budgets: number;
   focusImports: number;
+  clusterCredentials: number;
 }
 
 /**
@@ -96,6 +97,26 @@ export async function copyMetadataToMongo(db: Db, mongo: MongoMetadata): Promise
         deleted: Number(r.deleted) === 1,
         createdAt: time(String(r.created_at)),
         updatedAt: time(String(r.updated_at)),
+      }),
+    ),
+    clusterCredentials: await copy(
+      db,
+      models.clusterCredentials,
+      `SELECT secret_hash, cloud_account_id, revoked, toString(created_at) AS created_at,
+              toString(updated_at) AS updated_at
+       FROM {db:Identifier}.cluster_credentials FINAL ORDER BY secret_hash`,
+      (r: {
+        secret_hash: string;
+        cloud_account_id: string;
+        revoked: number;
+        created_at: string;
+        updated_at: string;
+      }) => ({
+        _id: r.secret_hash,
+        cloudAccountId: r.cloud_account_id,
+        revoked: Number(r.revoked) === 1,
+        createdAt: time(r.created_at),
+        updatedAt: time(r.updated_at),
       }),
     ),
     focusImports: await copy(

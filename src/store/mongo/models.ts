@@ -50,6 +50,15 @@ export interface CloudAccountDoc {
   updatedAt: Date;
 }
 
+export interface ClusterCredentialDoc {
+  /** SHA-256 (hex) of the secret; the secret itself is never stored. */
+  _id: string;
+  cloudAccountId: string;
+  revoked: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface FocusImportDoc {
   _id: string;
   organizationId: string;
@@ -142,6 +151,18 @@ const cloudAccountSchema = new Schema<CloudAccountDoc>(
 cloudAccountSchema.index({ organizationId: 1, deleted: 1, name: 1 });
 cloudAccountSchema.index({ type: 1, deleted: 1 });
 
+const clusterCredentialSchema = new Schema<ClusterCredentialDoc>(
+  {
+    _id: { type: String, required: true, match: /^[0-9a-f]{64}$/ },
+    cloudAccountId: { type: String, required: true, match: UUID },
+    revoked: { type: Boolean, required: true, default: false },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'cluster_credentials' },
+);
+clusterCredentialSchema.index({ cloudAccountId: 1, revoked: 1 });
+
 const focusImportSchema = new Schema<FocusImportDoc>(
   {
     _id: { type: String, required: true, match: UUID },
@@ -171,6 +192,7 @@ export interface MetadataModels {
   budgets: Model<BudgetDoc>;
   focusImports: Model<FocusImportDoc>;
   cloudAccounts: Model<CloudAccountDoc>;
+  clusterCredentials: Model<ClusterCredentialDoc>;
 }
 
 /** The models on one connection, with their indexes created (idempotent). */
@@ -181,6 +203,7 @@ export async function metadataModels(connection: Connection): Promise<MetadataMo
     budgets: connection.model<BudgetDoc>('Budget', budgetSchema),
     focusImports: connection.model<FocusImportDoc>('FocusImport', focusImportSchema),
     cloudAccounts: connection.model<CloudAccountDoc>('CloudAccount', cloudAccountSchema),
+    clusterCredentials: connection.model<ClusterCredentialDoc>('ClusterCredential', clusterCredentialSchema),
   };
   for (const model of Object.values(models) as Model<unknown>[]) await model.createIndexes();
   return models;

@@ -1,6 +1,8 @@
 import mongoose from 'mongoose';
 import type {
   ApiTokenRepository,
+  ClusterCredentialRepository,
+  StoredClusterCredential,
   BudgetStore,
   FocusImportHistory,
   OrganizationRepository,
@@ -192,6 +194,60 @@ export class MongoMetadata {
           lastDay: doc.lastDay ?? null,
           error: doc.error ?? null,
         }));
+      },
+    };
+  }
+
+  /** Cluster remote-write credentials (hashed), with the state of the cluster account they open. */
+  get clusterCredentials(): ClusterCredentialRepository {
+    const { clusterCredentials, cloudAccounts } = this.models;
+    // A credential whose cluster is gone (or not a cluster) opens nothing, as in ClickHouse's join.
+    const withAccounts = async (
+      docs: { _id: string; cloudAccountId: string; revoked: boolean }[],
+    ): Promise<StoredClusterCredential[]> => {
+      if (docs.length === 0) return [];
+      const ids = [...new Set(docs.map((d) => d.cloudAccountId))];
+      const accounts = new Map(
+        (await cloudAccounts.find({ _id: { $in: ids }, type: 'KUBERNETES' }).lean()).map((a) => [a._id, a]),
+      );
+      return docs.flatMap((doc) => {
+        const account = accounts.get(doc.cloudAccountId);
+        return account
+          ? [
+              {
+                cloudAccountId: doc.cloudAccountId,
+                organizationId: account.organizationId,
+                secretHash: doc._id,
+                revoked: doc.revoked,
+                accountDeleted: account.deleted,
+              },
+            ]
+          : [];
+      });
+    };
+    return {
+      async create(cloudAccountId, secretHash) {
+        const now = new Date();
+        await clusterCredentials.create({
+          _id: secretHash,
+          cloudAccountId,
+          revoked: false,
+          createdAt: now,
+          updatedAt: now,
+        });
+      },
+      async listByAccount(cloudAccountId) {
+        return withAccounts(await clusterCredentials.find({ cloudAccountId }).lean());
+      },
+      async findByHash(secretHash) {
+        const doc = await clusterCredentials.findById(secretHash).lean();
+        return doc ? ((await withAccounts([doc]))[0] ?? null) : null;
+      },
+      async revokeAll(cloudAccountId) {
+        await clusterCredentials.updateMany(
+          { cloudAccountId, revoked: false },
+          { $set: { revoked: true, updatedAt: new Date() } },
+        );
       },
     };
   }
