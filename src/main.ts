@@ -136,7 +136,8 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
   }
   const organizationRepository = mongo?.organizations ?? new ClickHouseOrganizationRepository(db);
   const clickhouseAccounts = new ClickHouseCloudAccountRepository(db);
-  const mongoAccounts = mongo && new MongoCloudAccountRepository(mongo.models.cloudAccounts, clickhouseAccounts);
+  const mongoAccounts =
+    mongo && new MongoCloudAccountRepository(mongo.models.cloudAccounts, clickhouseAccounts);
   const accountRepository: CloudAccountRepository & CloudAccountLookup & ClusterDirectory =
     mongoAccounts ?? clickhouseAccounts;
   // MongoDB wins: ClickHouse's copy of the accounts (what its queries join on) is rewritten from
