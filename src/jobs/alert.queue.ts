@@ -1,12 +1,7 @@
 import { Queue } from 'bullmq';
 import type { AlertClaims, AlertJobs } from '../domain/ports';
 import type { BudgetAlert } from '../domain/budget';
-import {
-  withTimeout,
-  COMMAND_TIMEOUT_MS,
-  QueueUnavailableError,
-  type RedisConnection,
-} from './redis.connection';
+import { COMMAND_TIMEOUT_MS, unavailableOn, withTimeout, type RedisConnection } from './redis.connection';
 
 /** The BullMQ queue of budget work: `evaluate` (an organization's budgets, or all) and `deliver`. */
 export const ALERT_QUEUE = 'budget-alerts';
@@ -84,14 +79,9 @@ export class AlertQueue implements AlertJobs {
   }
 
   private async add(operation: () => Promise<unknown>): Promise<void> {
-    try {
-      await withTimeout(operation(), COMMAND_TIMEOUT_MS, 'queueing alert work');
-    } catch (error) {
-      if (/no answer from Redis|ECONNREFUSED|Connection is closed/.test((error as Error).message ?? '')) {
-        throw new QueueUnavailableError('queueing alert work');
-      }
-      throw error;
-    }
+    await unavailableOn(this.options.redis, 'queueing alert work', () =>
+      withTimeout(operation(), COMMAND_TIMEOUT_MS, 'queueing alert work'),
+    );
   }
 
   async close(): Promise<void> {

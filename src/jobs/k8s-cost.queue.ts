@@ -9,13 +9,7 @@ import type {
   AggregationTrigger,
 } from '../domain/aggregation-run';
 import type { AggregationRunQueue } from '../domain/ports';
-import {
-  COMMAND_TIMEOUT_MS,
-  QueueUnavailableError,
-  withTimeout,
-  type RedisConnection,
-} from './redis.connection';
-import { DomainError } from '../errors';
+import { COMMAND_TIMEOUT_MS, unavailableOn, withTimeout, type RedisConnection } from './redis.connection';
 import type { Redis } from 'ioredis';
 
 /** The BullMQ queue of cluster-day runs (queue names may not contain ':'). */
@@ -222,36 +216,6 @@ export class K8sCostQueue implements AggregationRunQueue {
     const queue = this.queue;
     this.queue = undefined;
     await queue?.close();
-  }
-}
-
-/**
- * Runs `operation`; a Redis failure in it (the connection lost or not back yet, no answer in
- * time) becomes QueueUnavailableError saying what was already done. Anything else is a fault and
- * stays one.
- */
-async function unavailableOn<T>(
-  redis: RedisConnection,
-  what: string,
-  operation: () => Promise<T>,
-  done?: string,
-): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    const message = (error as Error).message ?? '';
-    const timedOut = /no answer from Redis/.test(message);
-    const lost =
-      timedOut ||
-      redis.producer().status !== 'ready' ||
-      // A connection error that surfaced after the client reconnected.
-      /ECONNREFUSED|ECONNRESET|EPIPE|Connection is closed|Stream isn't writeable/.test(message);
-    if (error instanceof DomainError || !lost) throw error;
-    // Sent but unanswered: Redis may have carried it out.
-    throw new QueueUnavailableError(
-      what,
-      done ?? (timedOut ? 'it may or may not have taken effect: look before retrying' : undefined),
-    );
   }
 }
 

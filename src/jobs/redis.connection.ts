@@ -133,3 +133,33 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
     clearTimeout(timer);
   }
 }
+
+/**
+ * Runs `operation`; a Redis failure in it (the connection lost or not back yet, no answer in
+ * time) becomes QueueUnavailableError saying what was already done. Anything else is a fault and
+ * stays one.
+ */
+export async function unavailableOn<T>(
+  redis: RedisConnection,
+  what: string,
+  operation: () => Promise<T>,
+  done?: string,
+): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    const message = (error as Error).message ?? '';
+    const timedOut = /no answer from Redis/.test(message);
+    const lost =
+      timedOut ||
+      redis.producer().status !== 'ready' ||
+      // A connection error that surfaced after the client reconnected.
+      /ECONNREFUSED|ECONNRESET|EPIPE|Connection is closed|Stream isn't writeable/.test(message);
+    if (error instanceof DomainError || !lost) throw error;
+    // Sent but unanswered: Redis may have carried it out.
+    throw new QueueUnavailableError(
+      what,
+      done ?? (timedOut ? 'it may or may not have taken effect: look before retrying' : undefined),
+    );
+  }
+}
