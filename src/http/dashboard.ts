@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { streamFile } from './stream-file';
 import { packageRoot } from '../package-root';
 import { scriptJson } from './graphiql';
 
@@ -120,24 +120,14 @@ export class Dashboard {
     } catch {
       return false;
     }
-    res.writeHead(200, {
+    await streamFile(res, file, size, {
       'content-type': contentType,
-      'content-length': size,
       ...(gzip ? { 'content-encoding': 'gzip' } : {}),
       vary: 'accept-encoding',
       // The names carry a content hash: a new build has new names.
       'cache-control': 'public, max-age=31536000, immutable',
       'x-content-type-options': 'nosniff',
     });
-    if (req.method === 'HEAD') {
-      res.end();
-      return true;
-    }
-    try {
-      await pipeline(fs.createReadStream(file), res);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
-    }
     return true;
   }
 }

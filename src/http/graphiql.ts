@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { streamFile } from './stream-file';
 
 /** What the GraphiQL page talks to and which example operations it opens with. */
 export interface GraphiQLOptions {
@@ -102,22 +102,11 @@ export async function serveGraphiQLAsset(urlPath: string, res: ServerResponse): 
   if (!asset) return false;
   // Stat before writing headers so a broken install surfaces as an error the caller can still answer.
   const { size } = await fs.promises.stat(asset.filePath);
-  res.writeHead(200, {
+  await streamFile(res, asset.filePath, size, {
     'Content-Type': asset.contentType,
-    'Content-Length': size,
     'Cache-Control': CACHE_CONTROL,
     'X-Content-Type-Options': 'nosniff',
   });
-  if (res.req?.method === 'HEAD') {
-    res.end();
-    return true;
-  }
-  try {
-    await pipeline(fs.createReadStream(asset.filePath), res);
-  } catch (err) {
-    // A client that navigates away mid-download is routine, not a server fault worth reporting.
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
-  }
   return true;
 }
 
