@@ -5,7 +5,7 @@ import { fitForecast, type FittedForecast, type ForecastPoint } from '../domain/
 import { DEFAULT_ANOMALY_OPTIONS, findAnomalies } from '../domain/anomaly';
 import { badInput } from '../errors';
 import { validateRange } from './ranges';
-import { validateFilter } from './expense.service';
+import { displayName, validateFilter, validateTagKey } from './expense.service';
 
 /** Days of history a forecast is fitted on: thirteen whole weeks. */
 export const FORECAST_HISTORY_DAYS = 91;
@@ -87,9 +87,7 @@ export class CostInsightService {
   ): Promise<CostAnomaly[]> {
     const range = validateRange(input.range);
     const filter = validateFilter(input.filter ?? {});
-    const tagKey = input.tagKey ?? undefined;
-    if (input.by === 'TAG' && !tagKey) throw badInput('tagKey', 'is required when by is TAG');
-    if (input.by !== 'TAG' && tagKey) throw badInput('tagKey', 'is only allowed when by is TAG');
+    const tagKey = validateTagKey(input.by, input.tagKey);
     const minImpact = input.minImpact ?? DEFAULT_ANOMALY_OPTIONS.minImpact;
     if (!Number.isFinite(minImpact) || minImpact < 0)
       throw badInput('minImpact', 'must be 0 or more dollars');
@@ -119,7 +117,7 @@ export class CostInsightService {
         found.push({
           date: days[day.index] as string,
           key,
-          name: name === '' ? '(none)' : name,
+          name: displayName(name),
           expected: round(day.expected),
           actual: round(day.actual),
           impact: round(day.impact),

@@ -110,9 +110,7 @@ export class ExpenseService {
   ): Promise<BreakdownResult> {
     const range = validateRange(input.range);
     const filter = validateFilter(input.filter ?? {});
-    const tagKey = input.tagKey ?? undefined;
-    if (input.by === 'TAG' && !tagKey) throw badInput('tagKey', 'is required when by is TAG');
-    if (input.by !== 'TAG' && tagKey) throw badInput('tagKey', 'is only allowed when by is TAG');
+    const tagKey = validateTagKey(input.by, input.tagKey);
     const previous = previousRange(range);
     const cells = await this.reader.breakdown(
       organizationId,
@@ -258,7 +256,19 @@ export function validateFilter(filter: ExpenseFilter): ExpenseFilter {
   return filter;
 }
 
-function displayName(name: string): string {
+/** The tag key a split by TAG needs, and only that split: undefined when there is none. */
+export function validateTagKey(
+  by: BreakdownDimension,
+  tagKey: string | null | undefined,
+): string | undefined {
+  const key = tagKey ?? undefined;
+  if (by === 'TAG' && !key) throw badInput('tagKey', 'is required when by is TAG');
+  if (by !== 'TAG' && key) throw badInput('tagKey', 'is only allowed when by is TAG');
+  return key;
+}
+
+/** How a dimension value reads: "(none)" when unset. */
+export function displayName(name: string): string {
   return name === '' ? '(none)' : name;
 }
 
