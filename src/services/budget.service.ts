@@ -147,14 +147,15 @@ export class BudgetService {
     const today = formatDay(this.now());
     const period = periodOf(budget.period, today);
     const range = { start: period.start, end: today };
-    const [summary, daily, model] = await Promise.all([
+    const [summary, todayCost, model] = await Promise.all([
       // Spent: exactly as costSummary computes it (Decimal sums per provider).
       this.deps.expenses.summary(budget.organizationId, { range, filter: budget.filter }),
-      this.deps.insight.dailyTotals(budget.organizationId, range, budget.filter),
+      // Today's cost so far (only today: the period's other days are in `summary`).
+      this.deps.insight.dailyTotals(budget.organizationId, { start: today, end: today }, budget.filter),
       this.deps.insight.fit(budget.organizationId, today, budget.filter),
     ]);
     const spent = summary.total;
-    const todaySoFar = daily[daily.length - 1] ?? 0;
+    const todaySoFar = todayCost[0] ?? 0;
     // Today is not over: what is left of it is its forecast beyond what it has cost already.
     const [todayForecast] = model.days([today]);
     const rest = model.sum(today < period.end ? eachDay(addDays(today, 1), period.end) : []);
