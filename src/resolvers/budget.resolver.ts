@@ -119,20 +119,17 @@ export class BudgetResolver {
   }
 }
 
+/** An alert's deliveries, batched per request (one query for every alert of a response). */
 @Resolver(() => BudgetAlert)
 export class BudgetAlertResolver {
-  constructor(private readonly budgets: BudgetService) {}
-
   @FieldResolver(() => [AlertDelivery], { description: 'Every attempt to deliver it, oldest first.' })
   async deliveries(@Root() alert: BudgetAlert, @Ctx() ctx: GraphQLContext): Promise<AlertDelivery[]> {
-    return (await this.budgets.deliveries(ctx.viewer.organizationId, [alert.id])).get(alert.id) ?? [];
+    return ctx.loaders.alertDeliveries.load(alert.id);
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether an attempt reached the webhook (2xx).' })
   async delivered(@Root() alert: BudgetAlert, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    const attempts =
-      (await this.budgets.deliveries(ctx.viewer.organizationId, [alert.id])).get(alert.id) ?? [];
-    return attempts.some((a) => a.ok);
+    return (await ctx.loaders.alertDeliveries.load(alert.id)).some((a) => a.ok);
   }
 }
 

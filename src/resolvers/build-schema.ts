@@ -56,7 +56,7 @@ export async function buildGraphQLSchema(services?: Services): Promise<GraphQLSc
         [K8sAllocationResolver, allocation],
         [K8sClusterAllocationResolver, new K8sClusterAllocationResolver(allocation as K8sAllocationResolver)],
         [BudgetResolver, new BudgetResolver(services.budgets)],
-        [BudgetAlertResolver, new BudgetAlertResolver(services.budgets)],
+        [BudgetAlertResolver, new BudgetAlertResolver()],
         [CostInsightResolver, new CostInsightResolver(services.insight)],
       ])
     : new Map<unknown, unknown>();

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { CloudAccount, DayRange, ExpenseRow, K8sCostBreakdown } from '../domain/model';
 import type { LastExpense } from '../domain/ports';
+import type { AlertDelivery } from '../domain/budget';
 import type { Services } from './services';
 
 /**
@@ -54,6 +55,10 @@ export function createLoaders(services: Services, organizationId: string) {
     expenseByResource: groupedLoader<DayRange, ExpenseRow>(rangeKey, (range, ids) =>
       services.expenses.byResourceIds(organizationId, ids, range),
     ),
+    alertDeliveries: new DataLoader<string, AlertDelivery[]>(async (ids) => {
+      const found = await services.budgets.deliveries(organizationId, ids);
+      return ids.map((id) => found.get(id) ?? []);
+    }),
     clusterLink: new DataLoader<string, string | null>(async (ids) => {
       const found = await services.reconciliation.clusterLinks(organizationId, ids);
       return ids.map((id) => found.get(id) ?? null);

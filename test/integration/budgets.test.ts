@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createTestCore } from '../support/test-core';
-import { createGraphQL, dataOf, errorOf, Fixtures, type RunGraphQL } from '../support/fixtures';
+import { countQueries, createGraphQL, dataOf, errorOf, Fixtures, type RunGraphQL } from '../support/fixtures';
 import { ensureTestRedis, eventually, randomPrefix, removePrefix, TEST_REDIS_URL } from '../support/redis';
 import { freePort } from '../support/prometheus';
 import { startJobs, type RunningJobs } from '../../src/main';
