@@ -422,6 +422,9 @@ describe('budgets and alerts', () => {
     expect(gone?.deliveries).toEqual([
       { attempt: 1, ok: false, status: 410, error: 'HTTP 410: no such hook' },
     ]);
+    // Five alerts' deliveries and delivered flags: one alerts query and one deliveries query.
+    const { queries } = await countQueries(core, () => run(orgA, query));
+    expect(queries).toBe(2);
   });
 
   it('a receiver that does not answer within ALERT_WEBHOOK_TIMEOUT_MS (5 s) is a failed attempt, retried', async () => {
