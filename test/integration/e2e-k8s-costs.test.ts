@@ -6,7 +6,13 @@ import { PrometheusProcess, senderConfig } from '../support/prometheus';
 import { ensureTestRedis, eventually, randomPrefix, removePrefix, TEST_REDIS_URL } from '../support/redis';
 import { startServer, type RunningServer } from '../../src/main';
 import { formatDay } from '../../src/domain/days';
-import { expectedCosts, exposition, STEP_SECONDS } from '../support/opencost-exporter';
+import {
+  awayFromMidnight,
+  expectedCosts,
+  startOpenCostExporter,
+  STEP_SECONDS,
+} from '../support/opencost-exporter';
+import { postGraphQL } from '../support/http-graphql';
 
 // End to end, one cluster: a fixture OpenCost exporter (test/support/opencost-exporter.ts) is scraped every second by a real
 // Prometheus (the customer's), which remote_writes with the credentials of a cluster registered
@@ -28,26 +34,13 @@ describe('end to end: exporter -> Prometheus -> remote_write -> service -> backe
   let server: RunningServer;
   let token: string;
 
-  const graphql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const response = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as { data: T; errors?: { message: string }[] };
-    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join(' | '));
-    return body.data;
-  };
+  const graphql = <T>(query: string, variables: Record<string, unknown> = {}) =>
+    postGraphQL<T>(server.url, token, query, variables);
 
   beforeAll(async () => {
     ensureTestRedis();
-    // A day boundary inside the test would split the samples over two days: start after it.
-    const toMidnight = 86_400_000 - (Date.now() % 86_400_000);
-    if (toMidnight < 120_000) await new Promise((resolve) => setTimeout(resolve, toMidnight + 2_000));
-    exporter = http.createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition());
-    });
-    await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
+    await awayFromMidnight(120_000);
+    exporter = await startOpenCostExporter();
     backend = await PrometheusProcess.start();
     core = await createTestCore({
       METRICS_WRITE_URL: backend.writeUrl,

@@ -4,7 +4,13 @@ import { createTestCore } from '../support/test-core';
 import { PrometheusProcess, senderConfig } from '../support/prometheus';
 import { ensureTestRedis, eventually, randomPrefix, removePrefix, TEST_REDIS_URL } from '../support/redis';
 import { composeThanosVersion, ThanosStack } from '../support/thanos';
-import { expectedCosts, exposition, STEP_SECONDS } from '../support/opencost-exporter';
+import {
+  awayFromMidnight,
+  expectedCosts,
+  startOpenCostExporter,
+  STEP_SECONDS,
+} from '../support/opencost-exporter';
+import { postGraphQL } from '../support/http-graphql';
 import { startServer, type RunningServer } from '../../src/main';
 import { formatDay } from '../../src/domain/days';
 
@@ -30,25 +36,13 @@ describe('end to end through Thanos (receive, store, query as docker-compose.yml
   let server: RunningServer;
   const orgs: Org[] = [];
 
-  const graphql = async <T>(org: Org, query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const response = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${org.token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as { data: T; errors?: { message: string }[] };
-    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join(' | '));
-    return body.data;
-  };
+  const graphql = <T>(org: Org, query: string, variables: Record<string, unknown> = {}) =>
+    postGraphQL<T>(server.url, org.token, query, variables);
 
   beforeAll(async () => {
     ensureTestRedis();
-    const toMidnight = 86_400_000 - (Date.now() % 86_400_000);
-    if (toMidnight < 150_000) await new Promise((resolve) => setTimeout(resolve, toMidnight + 2_000));
-    exporter = http.createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition());
-    });
-    await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
+    await awayFromMidnight(150_000);
+    exporter = await startOpenCostExporter();
     thanos = await ThanosStack.start();
     core = await createTestCore({
       // As docker-compose.yml sets them for the service (x-cloudtuner environment).

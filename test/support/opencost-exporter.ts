@@ -1,3 +1,4 @@
+import http from 'node:http';
 // A fixture OpenCost exporter's metrics (cost-model /metrics) and the dollars they make per hour:
 // shared by the end-to-end tests (Prometheus backend, Thanos backend).
 
@@ -154,4 +155,22 @@ export function expectedCosts(points: number): Record<string, number | null> {
   expected.total =
     expected.cpu + expected.ram + expected.storage + expected.loadBalancer + expected.management;
   return expected;
+}
+
+/** The exporter on a free local port, answering `exposition()` to every scrape. */
+export async function startOpenCostExporter(): Promise<http.Server> {
+  const exporter = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition());
+  });
+  await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
+  return exporter;
+}
+
+/**
+ * Waits past UTC midnight when it is less than `marginMs` away: a day boundary inside a test
+ * would split its samples over two days.
+ */
+export async function awayFromMidnight(marginMs: number): Promise<void> {
+  const toMidnight = 86_400_000 - (Date.now() % 86_400_000);
+  if (toMidnight < marginMs) await new Promise((resolve) => setTimeout(resolve, toMidnight + 2_000));
 }
