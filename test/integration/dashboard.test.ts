@@ -496,15 +496,20 @@ describe('dashboard in chromium', () => {
     await shot('budgets');
   });
 
-  it('reads on a phone: every view fits 390 px without sideways scrolling of the page', async () => {
+  it('reads on a phone: every view fits 390 px, its dollar column on screen without scrolling', async () => {
     await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
     try {
-      for (const [name, url, ready] of [
-        ['overview', '/', '[data-testid=overview-total]'],
-        ['expenses', '/expenses', '[data-testid=expense-row]'],
-        ['cluster', `/clusters/${PROD_EKS}`, '[data-testid=allocation-row]'],
-        ['imports', '/imports', '[data-testid=import-row]'],
-        ['budgets', '/budgets', '[data-testid=budget]'],
+      for (const [name, url, ready, dollars] of [
+        ['overview', '/', '[data-testid=overview-total]', '[data-testid=provider-cost]'],
+        ['expenses', '/expenses', '[data-testid=expense-row]', '[data-testid=expense-cost]'],
+        [
+          'cluster',
+          `/clusters/${PROD_EKS}`,
+          '[data-testid=allocation-row]',
+          '[data-testid=allocation-total]',
+        ],
+        ['imports', '/imports', '[data-testid=import-row]', '[data-testid=import-cost]'],
+        ['budgets', '/budgets', '[data-testid=budget]', '[data-testid=anomaly-impact]'],
       ] as const) {
         await page.goto(`${server.url}${url}`, { waitUntil: 'networkidle0' });
         await page.waitForSelector(ready);
@@ -513,6 +518,11 @@ describe('dashboard in chromium', () => {
           view: window.innerWidth,
         }));
         expect({ name, ...widths }).toEqual({ name, page: widths.view, view: 390 });
+        // The right edge of every figure of the view's dollar column, within the screen.
+        const rightEdge = await page.$$eval(dollars, (cells) =>
+          Math.max(...cells.map((cell) => cell.getBoundingClientRect().right)),
+        );
+        expect({ name, rightEdge: rightEdge <= 390 }).toEqual({ name, rightEdge: true });
         await shot(`${name}-phone`);
       }
     } finally {

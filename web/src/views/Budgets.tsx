@@ -1,7 +1,7 @@
 import { useQuery } from 'urql';
 import { BudgetsDocument, type BudgetsQuery } from '../generated/graphql';
 import type { Range } from '../dates';
-import { longDay, money, moment, percent } from '../format';
+import { longDay, money, moment, percent, shortDay } from '../format';
 import { Empty, ErrorState, Loading } from '../components/States';
 
 const STATUS: Record<string, { label: string; className: string }> = {
@@ -46,7 +46,7 @@ export function Budgets({ range }: { range: Range }) {
                 <tr>
                   <th>Day</th>
                   <th>Service</th>
-                  <th className="num">Expected</th>
+                  <th className="num wide">Expected</th>
                   <th className="num">Actual</th>
                   <th className="num">Impact</th>
                 </tr>
@@ -54,9 +54,9 @@ export function Budgets({ range }: { range: Range }) {
               <tbody>
                 {data.costAnomalies.map((a) => (
                   <tr key={`${a.key}|${a.date}`} data-testid="anomaly-row">
-                    <td>{longDay(a.date)}</td>
-                    <td>{a.name}</td>
-                    <td className="num">{money(a.expected)}</td>
+                    <td className="nowrap">{shortDay(a.date)}</td>
+                    <td className="breakable">{a.name}</td>
+                    <td className="num wide">{money(a.expected)}</td>
                     <td className="num">{money(a.actual)}</td>
                     <td
                       className={`num ${a.impact > 0 ? 'delta up' : 'delta down'}`}

@@ -240,7 +240,7 @@ function Allocation({
               <tr>
                 <th>{title}</th>
                 <th className="num">CPU</th>
-                <th className="num">RAM</th>
+                <th className="num wide">RAM</th>
                 <th className="num wide">GPU</th>
                 <th className="num wide">Storage</th>
                 <th className="num wide">Network</th>
@@ -262,7 +262,7 @@ function Allocation({
                       )}
                     </td>
                     <td className="num">{money(item.cpu)}</td>
-                    <td className="num">{money(item.ram)}</td>
+                    <td className="num wide">{money(item.ram)}</td>
                     <td className="num wide">{money(item.gpu)}</td>
                     <td className="num wide">{money(item.storage)}</td>
                     <td className="num wide">{money(item.network)}</td>
@@ -278,7 +278,9 @@ function Allocation({
             <tfoot>
               <tr>
                 <th>Total</th>
-                <td colSpan={7} />
+                {/* Under CPU, then the six columns a phone hides (RAM .. CPU eff.), hidden with them. */}
+                <td />
+                <td className="wide" colSpan={6} />
                 <td className="num" data-testid="allocation-sum">
                   {money(report.total)}
                 </td>

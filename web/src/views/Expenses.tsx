@@ -100,7 +100,7 @@ export function Expenses({ range, params }: { range: Range; params: URLSearchPar
                   <th className="wide">Region</th>
                   <th className="wide">Service</th>
                   <th className="wide">Owner</th>
-                  <th>Daily</th>
+                  <th className="wide">Daily</th>
                   <SortHeader label="Cost" field="cost" sort={sort} onSort={(s) => set('sort', s)} numeric />
                 </tr>
               </thead>
@@ -169,7 +169,7 @@ function ExpenseRow({ row, range }: { row: Row; range: Range }) {
       <td className="wide">{row.region || '—'}</td>
       <td className="wide">{row.service || '—'}</td>
       <td className="wide">{row.owner || '—'}</td>
-      <td>
+      <td className="wide">
         <Sparkline points={row.daily} />
       </td>
       <td className="num" data-testid="expense-cost">

@@ -59,10 +59,10 @@ function ImportTable({ imports }: { imports: ActivityQuery['focusImports'] }) {
       <table>
         <thead>
           <tr>
-            <th>Started</th>
+            <th className="wide">Started</th>
             <th>File</th>
             <th>State</th>
-            <th className="num">Rows</th>
+            <th className="num wide">Rows</th>
             <th className="num wide">Refused</th>
             <th className="wide">Days</th>
             <th className="num">Cost</th>
@@ -71,15 +71,15 @@ function ImportTable({ imports }: { imports: ActivityQuery['focusImports'] }) {
         <tbody>
           {imports.map((i) => (
             <tr key={i.id} data-testid="import-row">
-              <td>{moment(i.startedAt)}</td>
-              <td className="file">
+              <td className="wide">{moment(i.startedAt)}</td>
+              <td className="file breakable">
                 {i.files.join(', ')}
                 {i.error ? <small className="error-text">{i.error}</small> : null}
               </td>
               <td>
                 <State state={i.state} />
               </td>
-              <td className="num">{integer(i.rowsImported)}</td>
+              <td className="num wide">{integer(i.rowsImported)}</td>
               <td className="num wide">{integer(i.rowsRefused)}</td>
               <td className="wide">
                 {i.firstDay && i.lastDay ? `${longDay(i.firstDay)} – ${longDay(i.lastDay)}` : '—'}
