@@ -51,6 +51,16 @@ MOD
     if [ -n "$extra" ]; then printf '\n%s\n' "$extra" >>go.mod; fi
     go mod tidy >/dev/null 2>&1 || true
     go get "$module@$version"
+    if [ "$name" = ferretdb ]; then
+      # FerretDB embeds build/version/version.txt, which its release tooling generates and the
+      # module zip lacks; built from a dependency, Go 1.26 records FerretDB as the main module,
+      # so its init panics without it. A writable copy of the module with the file, swapped in.
+      local src
+      src=$(go list -m -f '{{.Dir}}' "$module")
+      rm -rf source && cp -r "$src" source && chmod -R u+w source
+      echo "v$release" >source/build/version/version.txt
+      go mod edit -replace "$module=./source"
+    fi
     go build -trimpath -o "$out.tmp" \
       -ldflags "-s -w -X github.com/prometheus/common/version.Version=$release -X github.com/prometheus/common/version.Branch=cloudtuner-tools" \
       "$pkg"
