@@ -3,9 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import { parse as parseCsv } from 'csv-parse';
-import { parse as parseCsvSync } from 'csv-parse/sync';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { createCore } from '../src/main';
@@ -16,6 +14,7 @@ import { ClickHouseCloudAccountRepository } from '../src/store/cloud-account.rep
 import { ClickHouseFocusImportStore } from '../src/store/focus-import.store';
 import { summarize, table } from './support/stats';
 import { intEnv } from './support/env';
+import { ensureFocusFile } from './support/focus-file';
 
 /**
  * `npm run bench:import`: FOCUS import throughput and memory against ClickHouse reading the same
@@ -43,8 +42,6 @@ import { intEnv } from './support/env';
 
 const ROOT = packageRoot(__dirname);
 const DIR = path.join(ROOT, '.bench-data', 'import');
-const SAMPLE = path.resolve(ROOT, '..', 'shared', 'data', 'focus', 'focus-1.0-sample.csv');
-const GENERATOR_VERSION = 1;
 
 interface ChildResult {
   kind: string;
@@ -56,50 +53,6 @@ interface ChildResult {
   maxRssMiB: number;
   totalCost: number;
   groups: number;
-}
-
-/** Writes the benchmark file unless a complete one of this version is there. */
-async function ensureFile(rows: number, resources: number): Promise<string> {
-  fs.mkdirSync(DIR, { recursive: true });
-  const file = path.join(DIR, `focus-${rows}-${resources}.csv`);
-  const marker = `${file}.v${GENERATOR_VERSION}.done`;
-  if (fs.existsSync(file) && fs.existsSync(marker)) return file;
-  process.stderr.write(`generating ${path.relative(ROOT, file)} (${rows} rows) ...\n`);
-  const sample = parseCsvSync(fs.readFileSync(SAMPLE)) as string[][];
-  const header = sample[0] as string[];
-  const templates = sample.slice(1);
-  const col = (name: string) => header.indexOf(name);
-  const [rid, start, end] = [col('ResourceId'), col('ChargePeriodStart'), col('ChargePeriodEnd')];
-  const quote = (v: string) => (v === 'NULL' ? 'NULL' : `"${v.replace(/"/g, '""')}"`);
-  // Every template row as quoted cells, with its variable cells left to fill.
-  const cells = templates.map((t) => t.map(quote));
-  const out = fs.createWriteStream(file);
-  out.write(`${header.map(quote).join(',')}\n`);
-  const perDay = resources * 30;
-  let batch: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    const resource = i % resources;
-    const day = Math.floor(i / resources) % 30;
-    const hour = Math.floor(i / perDay) % 24;
-    const template = templates[resource % templates.length] as string[];
-    const line = [...(cells[resource % templates.length] as string[])];
-    if (template[rid] !== 'NULL') line[rid] = quote(`${template[rid]}-${resource}`);
-    const d = String(day + 1).padStart(2, '0');
-    const h = String(hour).padStart(2, '0');
-    line[start] = `"2024-09-${d} ${h}:00:00"`;
-    line[end] =
-      hour === 23 ? `"2024-09-${d} 23:59:59"` : `"2024-09-${d} ${String(hour + 1).padStart(2, '0')}:00:00"`;
-    batch.push(line.join(','));
-    if (batch.length === 5000) {
-      if (!out.write(`${batch.join('\n')}\n`)) await once(out, 'drain');
-      batch = [];
-    }
-  }
-  if (batch.length) out.write(`${batch.join('\n')}\n`);
-  out.end();
-  await once(out, 'finish');
-  fs.writeFileSync(marker, '');
-  return file;
 }
 
 /** Runs inside a child: one measurement, printed as JSON on stdout. */
@@ -221,7 +174,7 @@ async function main(): Promise<void> {
   ];
   let failed = false;
   for (const size of sizes) {
-    const file = await ensureFile(size, resources);
+    const file = await ensureFocusFile(DIR, size, resources);
     const mib = Math.round(fs.statSync(file).size / 2 ** 20);
     const results: Record<string, ChildResult[]> = {
       native: [],

@@ -10,6 +10,13 @@ import { ClickHouseCloudAccountRepository } from './store/cloud-account.reposito
 import { ClickHouseApiTokenRepository } from './store/api-token.repository';
 import { MongoMetadata } from './store/mongo/repositories';
 import { MongoCloudAccountRepository } from './store/mongo/cloud-accounts';
+import {
+  MongoFocusImportStore,
+  MongoResourceStore,
+  MongoResourceWriter,
+  mongoK8sCostDays,
+  mongoReconciliationStore,
+} from './store/mongo/resources';
 import { ClickHouseExpenseReader } from './store/expense.reader';
 import { ClickHouseExpenseWriter } from './store/expense.writer';
 import { TokenService } from './services/token.service';
@@ -41,7 +48,9 @@ import type {
   CloudAccountLookup,
   CloudAccountRepository,
   ClusterDirectory,
+  ExpenseWriter,
   MetricsWriter,
+  ReconciliationStore,
 } from './domain/ports';
 import { createMetricsWriter } from './ingest/metrics-backend';
 import { SampleRateLimiter } from './ingest/rate-limiter';
@@ -99,7 +108,7 @@ export interface Core {
   /** Producer side of the budget evaluations and alert deliveries (BullMQ). */
   alertQueue: AlertQueue;
   /** With MONGODB_URL: rewrites ClickHouse's copy of the metadata from MongoDB (null without). */
-  resyncMetadata(): Promise<{ accounts: number } | null>;
+  resyncMetadata(): Promise<{ accounts: number; resources: number } | null>;
   /** The MongoDB side of the metadata, with MONGODB_URL. */
   mongo?: MongoMetadata;
   /** Closes the run queue, flushes pending cluster activity, closes ClickHouse, then Redis. */
@@ -140,13 +149,28 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     mongo && new MongoCloudAccountRepository(mongo.models.cloudAccounts, clickhouseAccounts);
   const accountRepository: CloudAccountRepository & CloudAccountLookup & ClusterDirectory =
     mongoAccounts ?? clickhouseAccounts;
-  // MongoDB wins: ClickHouse's copy of the accounts (what its queries join on) is rewritten from
-  // it at every start, mending a crash between the two writes of an earlier process.
-  const resyncMetadata = async () => (mongoAccounts ? { accounts: await mongoAccounts.resync() } : null);
+  const clickhouseWriter = new ClickHouseExpenseWriter(db);
+  const clickhouseReconciliation = new ClickHouseReconciliationStore(db);
+  // Resource metadata (and the cluster links of billed nodes and volumes) in MongoDB, with
+  // ClickHouse keeping the columns its queries filter, sort and join on.
+  const mongoResources =
+    mongo &&
+    new MongoResourceStore(mongo.models.resources, {
+      writer: clickhouseWriter,
+      links: clickhouseReconciliation,
+    });
+  // MongoDB wins: ClickHouse's copy of the accounts and resources (what its queries join on) is
+  // rewritten from it at every start, mending a crash between the two writes of an earlier process.
+  const resyncMetadata = async () =>
+    mongoAccounts && mongoResources
+      ? { accounts: await mongoAccounts.resync(), resources: await mongoResources.resync() }
+      : null;
   const resynced = await resyncMetadata();
   if (resynced) logger.info(resynced, 'ClickHouse metadata re-synced from MongoDB');
   const reader = new ClickHouseExpenseReader(db);
-  const writer = new ClickHouseExpenseWriter(db);
+  const writer: ExpenseWriter = mongoResources
+    ? new MongoResourceWriter(mongoResources, clickhouseWriter)
+    : clickhouseWriter;
   const tokens = new TokenService(mongo?.apiTokens ?? new ClickHouseApiTokenRepository(db));
   const organizations = new OrganizationService(organizationRepository, tokens);
   const credentialRepository = mongo?.clusterCredentials ?? new ClickHouseClusterCredentialRepository(db);
@@ -161,7 +185,9 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     attempts: config.aggregation.attempts,
     backoffMs: config.aggregation.backoffMs,
   });
-  const reconciliationStore = new ClickHouseReconciliationStore(db);
+  const reconciliationStore: ReconciliationStore = mongoResources
+    ? mongoReconciliationStore(mongoResources, clickhouseReconciliation)
+    : clickhouseReconciliation;
   const allocationStore = new ClickHouseAllocationStore(db);
   const focusImportHistory = mongo?.focusImports ?? new ClickHouseFocusImportHistory(db);
   const alertQueue = new AlertQueue({
@@ -178,7 +204,9 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     });
   const k8sCostAggregation = new K8sCostAggregationService({
     accounts: accountRepository,
-    days: new ClickHouseK8sCostRepository(db),
+    days: mongoResources
+      ? mongoK8sCostDays(mongoResources, new ClickHouseK8sCostRepository(db))
+      : new ClickHouseK8sCostRepository(db),
     writer,
     reconciliation: reconciliationStore,
     allocations: allocationStore,
@@ -231,7 +259,9 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     focusImport: new FocusImportService(
       organizationRepository,
       accountRepository,
-      new ClickHouseFocusImportStore(db),
+      mongoResources
+        ? new MongoFocusImportStore(mongoResources, new ClickHouseFocusImportStore(db))
+        : new ClickHouseFocusImportStore(db),
       config.importDir,
       undefined,
       k8sCostAggregation,
@@ -241,6 +271,7 @@ export async function createCore(config: Config, logger: Logger, options: CoreOp
     reconciliation: new K8sReconciliationService(reconciliationStore),
     apiTokens: tokens,
     allocation: new K8sAllocationService(allocationStore, accountRepository),
+    resources: mongoResources,
   };
   const demo = new DemoSeedService(
     organizationRepository,

@@ -9,10 +9,27 @@ import {
   K8sCluster,
   K8sCosts,
   LastExpense,
+  Tag,
 } from '../schema/types';
+import { DateTimeISOResolver } from 'graphql-scalars';
 import { toCluster } from './to-cluster';
 import { ExpensesArgs } from '../schema/inputs';
 import type { GraphQLContext } from './context';
+
+type ResourceDetails = Pick<
+  Expense,
+  | 'cloudResourceId'
+  | 'name'
+  | 'resourceType'
+  | 'region'
+  | 'service'
+  | 'owner'
+  | 'tags'
+  | 'firstSeen'
+  | 'lastSeen'
+>;
+
+const dayStart = (day: string) => new Date(`${day}T00:00:00.000Z`);
 
 /** `expenses` and the per-row fields of Expense (batched through DataLoader). */
 @Resolver(() => Expense)
@@ -52,6 +69,71 @@ export class ExpenseResolver {
         endCursor: page.endCursor,
       },
     };
+  }
+
+  // A resource's details: the row's own (its ClickHouse query read them) on the embedded default;
+  // with MONGODB_URL, MongoDB's document, the system of record, loaded for the whole page at once.
+  private async details(expense: Expense, ctx: GraphQLContext): Promise<ResourceDetails> {
+    const record = await ctx.loaders.resourceDetails?.load(expense.resourceId);
+    if (!record) return expense;
+    return {
+      cloudResourceId: record.cloudResourceId,
+      name: record.name,
+      resourceType: record.resourceType,
+      region: record.region,
+      service: record.service,
+      owner: record.owner,
+      tags: Object.entries(record.tags)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, value]) => ({ key, value })),
+      firstSeen: dayStart(record.firstSeen),
+      lastSeen: dayStart(record.lastSeen),
+    };
+  }
+
+  @FieldResolver(() => String, { description: "The cloud's own id (instance id, ARN, cluster name)." })
+  async cloudResourceId(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return (await this.details(expense, ctx)).cloudResourceId;
+  }
+
+  @FieldResolver(() => String)
+  async name(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return (await this.details(expense, ctx)).name;
+  }
+
+  @FieldResolver(() => String)
+  async resourceType(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return (await this.details(expense, ctx)).resourceType;
+  }
+
+  @FieldResolver(() => String)
+  async region(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return (await this.details(expense, ctx)).region;
+  }
+
+  @FieldResolver(() => String)
+  async service(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return (await this.details(expense, ctx)).service;
+  }
+
+  @FieldResolver(() => String)
+  async owner(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return (await this.details(expense, ctx)).owner;
+  }
+
+  @FieldResolver(() => [Tag])
+  async tags(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<Tag[]> {
+    return (await this.details(expense, ctx)).tags;
+  }
+
+  @FieldResolver(() => DateTimeISOResolver)
+  async firstSeen(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<Date> {
+    return (await this.details(expense, ctx)).firstSeen;
+  }
+
+  @FieldResolver(() => DateTimeISOResolver)
+  async lastSeen(@Root() expense: Expense, @Ctx() ctx: GraphQLContext): Promise<Date> {
+    return (await this.details(expense, ctx)).lastSeen;
   }
 
   @FieldResolver(() => CloudAccount)

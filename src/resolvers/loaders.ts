@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { CloudAccount, DayRange, ExpenseRow, K8sCostBreakdown } from '../domain/model';
-import type { LastExpense } from '../domain/ports';
+import type { LastExpense, ResourceRecord } from '../domain/ports';
 import type { AlertDelivery } from '../domain/budget';
 import type { Services } from './services';
 
@@ -42,6 +42,16 @@ export function createLoaders(services: Services, organizationId: string) {
       const found = await services.cloudAccounts.getMany(organizationId, ids);
       return ids.map((id) => found.get(id) ?? null);
     }),
+    /** Resource details from MongoDB (one `$in` per request); null on the embedded default. */
+    resourceDetails: services.resources
+      ? new DataLoader<string, ResourceRecord | null>(async (ids) => {
+          const found = await (services.resources as NonNullable<Services['resources']>).getMany(
+            organizationId,
+            ids,
+          );
+          return ids.map((id) => found.get(id) ?? null);
+        })
+      : null,
     lastExpense: groupedLoader<string, LastExpense>(
       (upTo) => upTo,
       (upTo, ids) => services.expenses.lastExpenses(organizationId, ids, upTo),

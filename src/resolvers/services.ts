@@ -9,6 +9,7 @@ import type { TokenService } from '../services/token.service';
 import type { K8sAllocationService } from '../services/k8s-allocation.service';
 import type { BudgetService } from '../services/budget.service';
 import type { CostInsightService } from '../services/cost-insight.service';
+import type { ResourceDirectory } from '../domain/ports';
 
 /** The services resolvers call; built once in the composition root. */
 export interface Services {
@@ -30,4 +31,9 @@ export interface Services {
   budgets: BudgetService;
   /** Cost forecasts and anomalies. */
   insight: CostInsightService;
+  /**
+   * Resource details from MongoDB (MONGODB_URL), the system of record; absent on the embedded
+   * default, where an expense row carries them from its own ClickHouse query.
+   */
+  resources?: ResourceDirectory;
 }

@@ -8,11 +8,17 @@ import { resourceColumns } from './resource.columns';
 export class ClickHouseExpenseWriter implements ExpenseWriter {
   constructor(private readonly db: Db) {}
 
-  async upsertResources(resources: readonly ResourceRecord[]): Promise<void> {
+  /** Whole rows; a FOCUS ServiceCategory is written where given (MongoDB's re-sync), else empty. */
+  async upsertResources(resources: readonly (ResourceRecord & { serviceCategory?: string })[]): Promise<void> {
     const updatedAt = toClickHouseTime(new Date());
     await this.db.insert(
       'resources',
-      resources.map((r) => ({ ...resourceColumns(r), owner: r.owner, updated_at: updatedAt })),
+      resources.map((r) => ({
+        ...resourceColumns(r),
+        service_category: r.serviceCategory ?? '',
+        owner: r.owner,
+        updated_at: updatedAt,
+      })),
     );
   }
 

@@ -9,8 +9,24 @@ import { MongoMetadata } from '../../src/store/mongo/repositories';
 import { MongoCloudAccountRepository } from '../../src/store/mongo/cloud-accounts';
 import { ClickHouseCloudAccountRepository } from '../../src/store/cloud-account.repository';
 import { ClickHouseClusterCredentialRepository } from '../../src/store/cluster-credential.repository';
+import { ClickHouseExpenseWriter } from '../../src/store/expense.writer';
+import { ClickHouseK8sCostRepository } from '../../src/store/k8s-cost.repository';
+import { ClickHouseReconciliationStore } from '../../src/store/reconciliation.store';
+import { ClickHouseFocusImportStore } from '../../src/store/focus-import.store';
+import {
+  MongoFocusImportStore,
+  MongoResourceStore,
+  MongoResourceWriter,
+  mongoK8sCostDays,
+  mongoReconciliationStore,
+} from '../../src/store/mongo/resources';
 import type {
   ApiTokenRepository,
+  ExpenseWriter,
+  FocusImportStore,
+  K8sCostDayRepository,
+  ReconciliationStore,
+  ResourceRecord,
   CloudAccountLookup,
   CloudAccountRepository,
   ClusterCredentialRepository,
@@ -32,6 +48,13 @@ interface Adapters {
   tokens: ApiTokenRepository;
   budgets: BudgetStore;
   imports: FocusImportHistory;
+  /** Resource metadata: written by the cost writer and the import, read back, linked to clusters. */
+  resources: {
+    writer: ExpenseWriter;
+    days: K8sCostDayRepository;
+    links: ReconciliationStore;
+    focus: FocusImportStore;
+  };
 }
 
 let core: Awaited<ReturnType<typeof createTestCore>>;
@@ -60,6 +83,12 @@ const adapters: [string, () => Adapters][] = [
       tokens: new ClickHouseApiTokenRepository(core.db),
       budgets: new ClickHouseBudgetStore(core.db),
       imports: new ClickHouseFocusImportHistory(core.db),
+      resources: {
+        writer: new ClickHouseExpenseWriter(core.db),
+        days: new ClickHouseK8sCostRepository(core.db),
+        links: new ClickHouseReconciliationStore(core.db),
+        focus: new ClickHouseFocusImportStore(core.db),
+      },
     }),
   ],
   [
@@ -74,6 +103,18 @@ const adapters: [string, () => Adapters][] = [
       tokens: mongo.apiTokens,
       budgets: mongo.budgets,
       imports: mongo.focusImports,
+      resources: (() => {
+        const store = new MongoResourceStore(mongo.models.resources, {
+          writer: new ClickHouseExpenseWriter(core.db),
+          links: new ClickHouseReconciliationStore(core.db),
+        });
+        return {
+          writer: new MongoResourceWriter(store, new ClickHouseExpenseWriter(core.db)),
+          days: mongoK8sCostDays(store, new ClickHouseK8sCostRepository(core.db)),
+          links: mongoReconciliationStore(store, new ClickHouseReconciliationStore(core.db)),
+          focus: new MongoFocusImportStore(store, new ClickHouseFocusImportStore(core.db)),
+        };
+      })(),
     }),
   ],
 ];
@@ -201,6 +242,93 @@ describe.each(adapters)('metadata contract on %s', (_name, make) => {
     const withBudgets = await a.budgets.organizationsWithBudgets();
     expect(withBudgets).toEqual(expect.arrayContaining([org, other]));
     expect(withBudgets).toEqual([...withBudgets].sort());
+  });
+
+  it('resources: written whole, read back per organization, replaced; cluster links per organization', async () => {
+    const org = randomUUID();
+    const node: ResourceRecord = {
+      id: randomUUID(),
+      organizationId: org,
+      cloudAccountId: randomUUID(),
+      cloudResourceId: 'i-0a1b2c3d4e5f',
+      name: 'node-a',
+      resourceType: 'Virtual Machine',
+      region: 'us-east-1',
+      service: 'Amazon EC2',
+      owner: 'platform',
+      tags: { 'kubernetes.io/cluster': 'prod', 'aws:createdBy': 'karpenter', team: 'data' },
+      firstSeen: '2026-03-01',
+      lastSeen: '2026-03-05',
+    };
+    await a.resources.writer.upsertResources([node]);
+    expect(await a.resources.days.getResource(org, node.id)).toEqual(node);
+    expect(await a.resources.days.getResource(randomUUID(), node.id)).toBeNull();
+    const renamed = { ...node, name: 'node-b', owner: '', tags: { team: 'ml' }, lastSeen: '2026-03-09' };
+    await a.resources.writer.upsertResources([renamed]);
+    expect(await a.resources.days.getResource(org, node.id)).toEqual(renamed);
+
+    const clusterId = randomUUID();
+    await a.resources.links.saveLinks(org, [
+      { resourceId: node.id, clusterId, kind: 'NODE', lastMatched: '2026-03-09' },
+    ]);
+    expect(await a.resources.links.clusterLinks(org, [node.id, randomUUID()])).toEqual(
+      new Map([[node.id, clusterId]]),
+    );
+    expect(await a.resources.links.clusterLinks(randomUUID(), [node.id])).toEqual(new Map());
+    // Writing the resource again keeps its link.
+    await a.resources.writer.upsertResources([{ ...renamed, region: 'eu-west-1' }]);
+    expect(await a.resources.links.clusterLinks(org, [node.id])).toEqual(new Map([[node.id, clusterId]]));
+  });
+
+  it('resources of an import: the bill replaces dimensions, first/last seen widen, the owner set stays', async () => {
+    const org = randomUUID();
+    const stored: ResourceRecord = {
+      id: randomUUID(),
+      organizationId: org,
+      cloudAccountId: randomUUID(),
+      cloudResourceId: 'vol-1',
+      name: 'data-disk',
+      resourceType: 'Disk',
+      region: 'us-east-1',
+      service: 'Amazon EBS',
+      owner: 'storage-team',
+      tags: { env: 'prod' },
+      firstSeen: '2026-03-03',
+      lastSeen: '2026-03-10',
+    };
+    await a.resources.writer.upsertResources([stored]);
+    const fresh = { ...stored, id: randomUUID(), cloudResourceId: 'vol-2', owner: '' };
+    const staging = await a.resources.focus.openStaging();
+    try {
+      await staging.addResources([
+        // Seen 1-5 March in this bill: first seen moves back to the 1st, last seen stays the 10th.
+        {
+          ...stored,
+          name: 'data-disk-renamed',
+          owner: '',
+          tags: { env: 'staging' },
+          firstSeen: '2026-03-01',
+          lastSeen: '2026-03-05',
+          serviceCategory: 'Storage',
+        },
+        { ...fresh, firstSeen: '2026-03-02', lastSeen: '2026-03-04', serviceCategory: 'Storage' },
+      ]);
+      await staging.commit({ organizationId: org, billingPeriods: [], cancelMissing: false });
+    } finally {
+      await staging.dispose();
+    }
+    expect(await a.resources.days.getResource(org, stored.id)).toEqual({
+      ...stored,
+      name: 'data-disk-renamed',
+      tags: { env: 'staging' },
+      firstSeen: '2026-03-01',
+      lastSeen: '2026-03-10',
+    });
+    expect(await a.resources.days.getResource(org, fresh.id)).toEqual({
+      ...fresh,
+      firstSeen: '2026-03-02',
+      lastSeen: '2026-03-04',
+    });
   });
 
   it('import records: newest first, at most `first`, per organization', async () => {

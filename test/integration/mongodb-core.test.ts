@@ -154,6 +154,133 @@ describe('MONGODB_URL: metadata in MongoDB', () => {
     expect(names.size).toBeGreaterThan(1);
   });
 
+  it("keeps an import's resources in MongoDB, serves a page's details from there with one $in query, and MongoDB wins", async () => {
+    const { organization, token } = await core.organizations.create('Resources Co');
+    const sample = path.resolve(__dirname, '../../../shared/data/focus/focus-1.0-sample.csv');
+    const report = await core.services.focusImport.importFiles(organization.id, [sample]);
+    const mongo = core.mongo!;
+    const count = async () => {
+      const [row] = await core.db.query<{ n: string }>(
+        'SELECT count() AS n FROM {db:Identifier}.resources FINAL WHERE organization_id = {org:String}',
+        { org: organization.id },
+      );
+      return Number(row?.n);
+    };
+    // Every resource of the bill, in both: MongoDB the record, ClickHouse the columns it queries.
+    expect(report.resources).toBeGreaterThan(800);
+    expect(await mongo.models.resources.countDocuments({ organizationId: organization.id })).toBe(
+      report.resources,
+    );
+    expect(await count()).toBe(report.resources);
+    // One instance of the sample, as its two lines say: us-west-2, EC2 (Compute), three tags,
+    // charged on 4 and 28 September 2024.
+    const instance = await mongo.models.resources
+      .findOne({ organizationId: organization.id, cloudResourceId: 'i-0lbaaa6a98751b841' })
+      .lean();
+    expect(instance).toMatchObject({
+      region: 'us-west-2',
+      service: 'Amazon Elastic Compute Cloud',
+      serviceCategory: 'Compute',
+      owner: '',
+      tags: [
+        { k: 'application', v: 'DirectCenterCentral' },
+        { k: 'business_unit', v: 'KarachiArchitecture' },
+        { k: 'environment', v: 'dev' },
+      ],
+      firstSeen: '2024-09-04',
+      lastSeen: '2024-09-28',
+      k8sCluster: null,
+    });
+
+    interface Node {
+      resourceId: string;
+      cloudResourceId: string;
+      name: string;
+      region: string;
+      owner: string;
+      tags: { key: string; value: string }[];
+      firstSeen: string;
+      lastSeen: string;
+    }
+    const page = async (first: number, filter = '{}') => {
+      const finds: string[] = [];
+      const stop = mongo.onCommand((c) => {
+        if (c.name === 'find') finds.push(c.collection);
+      });
+      try {
+        const response = await fetch(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({
+            query: `{ expenses(range: {start: "2024-09-01", end: "2024-09-30"}, first: ${first}, filter: ${filter}) {
+              totalCount
+              edges { node { resourceId cloudResourceId name resourceType region service owner
+                             tags { key value } firstSeen lastSeen } } } }`,
+          }),
+        });
+        const body = (await response.json()) as {
+          data: { expenses: { totalCount: number; edges: { node: Node }[] } };
+          errors?: unknown[];
+        };
+        expect(body.errors).toBeUndefined();
+        return {
+          nodes: body.data.expenses.edges.map((e) => e.node),
+          totalCount: body.data.expenses.totalCount,
+          resourceFinds: finds.filter((c) => c === 'resources').length,
+        };
+      } finally {
+        stop();
+      }
+    };
+    const ten = await page(10);
+    const hundred = await page(100);
+    expect([ten.nodes.length, hundred.nodes.length]).toEqual([10, 100]);
+    expect([ten.resourceFinds, hundred.resourceFinds]).toEqual([1, 1]);
+    // A resource without a ResourceName is named by its ResourceId.
+    const byId = await page(10, '{nameContains: "i-0lbaaa6a98751b841"}');
+    expect(byId.nodes).toHaveLength(1);
+    const shown = byId.nodes[0] as Node;
+    expect(shown).toMatchObject({
+      cloudResourceId: 'i-0lbaaa6a98751b841',
+      name: 'i-0lbaaa6a98751b841',
+      region: 'us-west-2',
+      owner: '',
+      tags: [
+        { key: 'application', value: 'DirectCenterCentral' },
+        { key: 'business_unit', value: 'KarachiArchitecture' },
+        { key: 'environment', value: 'dev' },
+      ],
+      firstSeen: '2024-09-04T00:00:00.000Z',
+      lastSeen: '2024-09-28T00:00:00.000Z',
+    });
+
+    // MongoDB is changed behind ClickHouse's back (the second write lost): the API shows
+    // MongoDB's details at once, and after the re-sync ClickHouse's filters find them too.
+    await mongo.models.resources.updateOne(
+      { _id: shown.resourceId, organizationId: organization.id },
+      { $set: { owner: 'web-team', name: 'web-1' } },
+    );
+    // Found by its old name (ClickHouse's copy), shown with MongoDB's.
+    expect((await page(10, '{nameContains: "i-0lbaaa6a98751b841"}')).nodes).toEqual([
+      { ...shown, name: 'web-1', owner: 'web-team' },
+    ]);
+    expect((await page(10, '{owners: ["web-team"]}')).totalCount).toBe(0);
+    expect(await core.resyncMetadata()).toMatchObject({ resources: expect.any(Number) });
+    const owned = await page(10, '{owners: ["web-team"], nameContains: "web-1"}');
+    expect(owned.totalCount).toBe(1);
+    expect(owned.nodes[0]).toMatchObject({ resourceId: shown.resourceId, name: 'web-1', owner: 'web-team' });
+
+    // The same bill again: its dimensions replace the name, the owner set stays, nothing is added.
+    await core.services.focusImport.importFiles(organization.id, [sample]);
+    const again = await mongo.models.resources.findOne({ _id: shown.resourceId }).lean();
+    expect(again).toMatchObject({ name: shown.name, owner: 'web-team', firstSeen: '2024-09-04' });
+    expect((await page(10, '{owners: ["web-team"]}')).nodes.map((n) => n.name)).toEqual([shown.name]);
+    expect(await mongo.models.resources.countDocuments({ organizationId: organization.id })).toBe(
+      report.resources,
+    );
+    expect(await count()).toBe(report.resources);
+  });
+
   it('a cluster registered with MONGODB_URL is authenticated from MongoDB; its secret is stored hashed', async () => {
     const { organization } = await core.organizations.create('Sender Co');
     const { cluster, secret } = await core.services.clusterRegistration.register(organization.id, {

@@ -6,6 +6,7 @@ import { ensureTestRedis, randomPrefix, removePrefix } from '../support/redis';
 import { copyMetadataToMongo } from '../../src/store/mongo/migrate';
 import { MongoMetadata } from '../../src/store/mongo/repositories';
 import { ClickHouseCloudAccountRepository } from '../../src/store/cloud-account.repository';
+import { ClickHouseReconciliationStore } from '../../src/store/reconciliation.store';
 
 // An installation moving to MongoDB: `metadata migrate --to mongodb` copies its ClickHouse
 // metadata across (twice changes nothing), the service then reads accounts from MongoDB, and a
@@ -37,6 +38,14 @@ describe('metadata: ClickHouse -> MongoDB, and back in sync', () => {
     const fixtures = new Fixtures(plain);
     const aws = await fixtures.account(organization.id, { name: 'aws-main', type: 'AWS' });
     const cluster = await fixtures.account(organization.id, { name: 'prod-eks', type: 'KUBERNETES' });
+    // Two billed resources, one of them a node of the cluster (a link reconciliation found).
+    const [vm, disk] = await fixtures.resources(aws, [
+      { name: 'vm-1', service: 'Amazon EC2', owner: 'ops', tags: { 'kubernetes.io/cluster': 'prod-eks' } },
+      { name: 'disk-1', service: 'Amazon EBS', firstSeen: '2024-03-01', lastSeen: '2024-03-31' },
+    ]);
+    await new ClickHouseReconciliationStore(plain.db).saveLinks(organization.id, [
+      { resourceId: vm!.id, clusterId: cluster.id, kind: 'NODE', lastMatched: '2024-03-31' },
+    ]);
     await plain.services.budgets.create(organization.id, {
       name: 'all',
       amount: 100,
@@ -47,10 +56,38 @@ describe('metadata: ClickHouse -> MongoDB, and back in sync', () => {
     const mongo = await MongoMetadata.open(url);
     try {
       const first = await copyMetadataToMongo(plain.db, mongo);
-      expect(first).toMatchObject({ organizations: 1, apiTokens: 1, cloudAccounts: 2, budgets: 1 });
+      expect(first).toMatchObject({
+        organizations: 1,
+        apiTokens: 1,
+        cloudAccounts: 2,
+        budgets: 1,
+        resources: 2,
+      });
       expect(await copyMetadataToMongo(plain.db, mongo)).toEqual(first);
       expect(await mongo.models.cloudAccounts.countDocuments()).toBe(2);
       expect(await mongo.models.apiTokens.countDocuments()).toBe(1);
+      expect(await mongo.models.resources.countDocuments()).toBe(2);
+      expect(await mongo.models.resources.findById(vm!.id).lean()).toMatchObject({
+        organizationId: organization.id,
+        cloudAccountId: aws.id,
+        name: 'vm-1',
+        service: 'Amazon EC2',
+        owner: 'ops',
+        tags: [{ k: 'kubernetes.io/cluster', v: 'prod-eks' }],
+        firstSeen: '2024-01-01',
+        lastSeen: '2024-12-31',
+        k8sCluster: { clusterId: cluster.id, kind: 'NODE', lastMatched: '2024-03-31' },
+      });
+      expect(await mongo.models.resources.findById(disk!.id).lean()).toMatchObject({
+        k8sCluster: null,
+        firstSeen: '2024-03-01',
+      });
+      // The crash also lost a resource's new owner and the link of the disk on ClickHouse's side.
+      await mongo.models.resources.updateOne({ _id: disk!.id }, { $set: { owner: 'storage' } });
+      await mongo.models.resources.updateOne(
+        { _id: disk!.id },
+        { $set: { k8sCluster: { clusterId: cluster.id, kind: 'VOLUME', lastMatched: '2024-03-30' } } },
+      );
 
       // A crash between the two writes: MongoDB got a new account and a renamed one, ClickHouse not.
       const lost = randomUUID();
@@ -99,7 +136,21 @@ describe('metadata: ClickHouse -> MongoDB, and back in sync', () => {
       } finally {
         await check.close();
       }
-      expect(await moved.resyncMetadata()).toEqual({ accounts: 4 });
+      // The resources as MongoDB has them: the disk's owner and link reached ClickHouse at start.
+      const [owned] = await moved.db.query<{ owner: string }>(
+        'SELECT owner FROM {db:Identifier}.resources FINAL WHERE id = {id:String}',
+        { id: disk!.id },
+      );
+      expect(owned?.owner).toBe('storage');
+      expect(
+        await new ClickHouseReconciliationStore(moved.db).clusterLinks(organization.id, [vm!.id, disk!.id]),
+      ).toEqual(
+        new Map([
+          [vm!.id, cluster.id],
+          [disk!.id, cluster.id],
+        ]),
+      );
+      expect(await moved.resyncMetadata()).toEqual({ accounts: 4, resources: 2 });
       expect((await moved.services.k8sClusters.list(organization.id)).map((c) => c.name).sort()).toEqual([
         'new-eks',
         'prod-eks',

@@ -1,4 +1,5 @@
 import type { CloudAccount, Organization, Provider } from '../model';
+import type { ResourceRecord } from './cost-store';
 
 // Organizations, cloud accounts, API tokens and cluster credentials: small records looked up by
 // id. ClickHouse implements them today (src/store); a MongoDB adapter can implement them too.
@@ -80,4 +81,14 @@ export interface ClusterCredentialRepository {
   findByHash(secretHash: string): Promise<StoredClusterCredential | null>;
   /** Revokes every live credential of the cluster. */
   revokeAll(cloudAccountId: string): Promise<void>;
+}
+
+/**
+ * Resource details by id from the metadata's system of record (MongoDB, with MONGODB_URL), for
+ * the GraphQL fields that show them. Without MONGODB_URL there is none: an expense row carries its
+ * details from the same ClickHouse query that found it.
+ */
+export interface ResourceDirectory {
+  /** The organization's resources with these ids; others (another organization's) are absent. */
+  getMany(organizationId: string, ids: readonly string[]): Promise<Map<string, ResourceRecord>>;
 }

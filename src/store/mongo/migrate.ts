@@ -2,6 +2,7 @@ import type { AnyBulkWriteOperation, Model } from 'mongoose';
 import { fromClickHouseTime } from '../../domain/days';
 import type { Db } from '../db';
 import type { MongoMetadata } from './repositories';
+import type { ResourceDoc } from './models';
 
 const BATCH = 1_000;
 
@@ -13,6 +14,7 @@ export interface MetadataCopyCounts {
   budgets: number;
   focusImports: number;
   clusterCredentials: number;
+  resources: number;
 }
 
 /**
@@ -143,7 +145,89 @@ export async function copyMetadataToMongo(db: Db, mongo: MongoMetadata): Promise
         error: r.error === '' ? null : String(r.error),
       }),
     ),
+    resources: await copyResources(db, models.resources),
   };
+}
+
+interface ResourceCopyRow {
+  id: string;
+  organization_id: string;
+  cloud_account_id: string;
+  cloud_resource_id: string;
+  name: string;
+  resource_type: string;
+  region: string;
+  service: string;
+  service_category: string;
+  owner: string;
+  tags: Record<string, string>;
+  first_seen: string;
+  last_seen: string;
+  updated_at: string;
+  cluster_id: string;
+  kind: string;
+  last_matched: string;
+}
+
+/**
+ * Resources with their cluster links, a page at a time in (organization, id) order: an
+ * installation may hold millions, which neither side should take in one piece.
+ */
+async function copyResources(db: Db, model: Model<ResourceDoc>): Promise<number> {
+  let count = 0;
+  let after = { org: '', id: '' };
+  for (;;) {
+    const rows = await db.query<ResourceCopyRow>(
+      `SELECT r.id AS id, r.organization_id AS organization_id, r.cloud_account_id AS cloud_account_id,
+              r.cloud_resource_id AS cloud_resource_id, r.name AS name, r.resource_type AS resource_type,
+              r.region AS region, r.service AS service, r.service_category AS service_category,
+              r.owner AS owner, r.tags AS tags, toString(toDate(r.first_seen)) AS first_seen,
+              toString(toDate(r.last_seen)) AS last_seen, toString(r.updated_at) AS updated_at,
+              l.cluster_id AS cluster_id, l.kind AS kind, toString(toDate(l.last_matched)) AS last_matched
+       FROM (SELECT * FROM {db:Identifier}.resources FINAL
+             WHERE (organization_id, id) > ({after_org:String}, {after_id:String})
+             ORDER BY organization_id, id LIMIT {batch:UInt32}) AS r
+       LEFT JOIN (SELECT * FROM {db:Identifier}.k8s_resource_links FINAL) AS l
+         ON l.organization_id = r.organization_id AND l.resource_id = r.id
+       ORDER BY r.organization_id, r.id
+       SETTINGS join_use_nulls = 0`,
+      { after_org: after.org, after_id: after.id, batch: BATCH },
+    );
+    if (rows.length === 0) return count;
+    await model.bulkWrite(
+      rows.map((r) => ({
+        replaceOne: {
+          filter: { _id: r.id },
+          replacement: {
+            _id: r.id,
+            organizationId: r.organization_id,
+            cloudAccountId: r.cloud_account_id,
+            cloudResourceId: r.cloud_resource_id,
+            name: r.name,
+            resourceType: r.resource_type,
+            region: r.region,
+            service: r.service,
+            serviceCategory: r.service_category,
+            owner: r.owner,
+            tags: Object.entries(r.tags)
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .map(([k, v]) => ({ k, v })),
+            firstSeen: r.first_seen,
+            lastSeen: r.last_seen,
+            k8sCluster: r.cluster_id
+              ? { clusterId: r.cluster_id, kind: r.kind, lastMatched: r.last_matched }
+              : null,
+            updatedAt: fromClickHouseTime(r.updated_at),
+          },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    );
+    count += rows.length;
+    const last = rows[rows.length - 1] as ResourceCopyRow;
+    after = { org: last.organization_id, id: last.id };
+  }
 }
 
 async function copy<Row, Doc extends { _id: string }>(

@@ -76,6 +76,30 @@ export interface FocusImportDoc {
   error: string | null;
 }
 
+/**
+ * A resource's metadata: the dimensions importers, the demo seed and the aggregation write, and
+ * the cluster a billed node or volume was last matched to. Tags are key/value pairs, not an
+ * object: tag keys hold dots and colons (`kubernetes.io/name`, `aws:createdBy`) that are not
+ * safe as field names. Days are ISO text (`YYYY-MM-DD`), so $min/$max widen them correctly.
+ */
+export interface ResourceDoc {
+  _id: string;
+  organizationId: string;
+  cloudAccountId: string;
+  cloudResourceId: string;
+  name: string;
+  resourceType: string;
+  region: string;
+  service: string;
+  serviceCategory: string;
+  owner: string;
+  tags: { k: string; v: string }[];
+  firstSeen: string;
+  lastSeen: string;
+  k8sCluster: { clusterId: string; kind: string; lastMatched: string } | null;
+  updatedAt: Date;
+}
+
 const UUID = /^[0-9a-f-]{36}$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const opts = { versionKey: false, _id: false } as const;
@@ -186,6 +210,43 @@ focusImportSchema.index({ organizationId: 1, startedAt: -1 });
 // No TTL index: FerretDB has none ("expireAfterSeconds is not implemented"). Reads show the last
 // 90 days, as ClickHouse's TTL does; older records stay until removed.
 
+const resourceSchema = new Schema<ResourceDoc>(
+  {
+    _id: { type: String, required: true, minlength: 1, maxlength: 200 },
+    organizationId: { type: String, required: true, match: UUID },
+    cloudAccountId: { type: String, required: true, match: UUID },
+    cloudResourceId: { type: String, default: '', maxlength: 4096 },
+    name: { type: String, default: '', maxlength: 4096 },
+    resourceType: { type: String, default: '', maxlength: 500 },
+    region: { type: String, default: '', maxlength: 200 },
+    service: { type: String, default: '', maxlength: 500 },
+    serviceCategory: { type: String, default: '', maxlength: 200 },
+    owner: { type: String, default: '', maxlength: 500 },
+    tags: {
+      type: [new Schema({ k: { type: String, required: true }, v: { type: String, default: '' } }, opts)],
+      default: [],
+    },
+    firstSeen: { type: String, required: true, match: DAY },
+    lastSeen: { type: String, required: true, match: DAY },
+    k8sCluster: {
+      type: new Schema(
+        {
+          clusterId: { type: String, required: true, match: UUID },
+          kind: { type: String, required: true, enum: ['NODE', 'VOLUME'] },
+          lastMatched: { type: String, required: true, match: DAY },
+        },
+        opts,
+      ),
+      default: null,
+    },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'resources' },
+);
+// Every read names the organization: a page's details ({organizationId, _id: {$in}}), and the
+// re-sync walks the collection by _id.
+resourceSchema.index({ organizationId: 1, _id: 1 });
+
 export interface MetadataModels {
   organizations: Model<OrganizationDoc>;
   apiTokens: Model<ApiTokenDoc>;
@@ -193,6 +254,7 @@ export interface MetadataModels {
   focusImports: Model<FocusImportDoc>;
   cloudAccounts: Model<CloudAccountDoc>;
   clusterCredentials: Model<ClusterCredentialDoc>;
+  resources: Model<ResourceDoc>;
 }
 
 /** The models on one connection, with their indexes created (idempotent). */
@@ -204,6 +266,7 @@ export async function metadataModels(connection: Connection): Promise<MetadataMo
     focusImports: connection.model<FocusImportDoc>('FocusImport', focusImportSchema),
     cloudAccounts: connection.model<CloudAccountDoc>('CloudAccount', cloudAccountSchema),
     clusterCredentials: connection.model<ClusterCredentialDoc>('ClusterCredential', clusterCredentialSchema),
+    resources: connection.model<ResourceDoc>('Resource', resourceSchema),
   };
   for (const model of Object.values(models) as Model<unknown>[]) await model.createIndexes();
   return models;
