@@ -154,6 +154,27 @@ class ClickHouseFocusStaging implements FocusStaging {
     }
   }
 
+  async changedResources(organizationId: string): Promise<{ id: string; known: boolean }[]> {
+    const rows = await this.db.query<{ id: string; known: number }>(
+      `SELECT s.id AS id, e.id != '' AS known
+       FROM {db:Identifier}.{resources:Identifier} AS s
+       LEFT JOIN (
+         SELECT id, cloud_account_id, cloud_resource_id, name, resource_type, region, service,
+                service_category, tags, first_seen, last_seen
+         FROM {db:Identifier}.resources FINAL
+         WHERE ${ownedBy()} AND id IN (SELECT id FROM {db:Identifier}.{resources:Identifier})
+       ) AS e ON e.id = s.id
+       WHERE e.id = '' OR e.cloud_account_id != s.cloud_account_id OR e.cloud_resource_id != s.cloud_resource_id
+          OR e.name != s.name OR e.resource_type != s.resource_type OR e.region != s.region
+          OR e.service != s.service OR e.service_category != s.service_category
+          OR mapSort(e.tags) != mapSort(s.tags)
+          OR s.first_seen < e.first_seen OR s.last_seen > e.last_seen
+       SETTINGS join_use_nulls = 0`,
+      this.params({ org: organizationId }),
+    );
+    return rows.map((row) => ({ id: row.id, known: Number(row.known) === 1 }));
+  }
+
   /**
    * Writes the import. Both differences are computed (one INSERT ... SELECT each, aggregated in
    * ClickHouse) into staging before anything live is written, then resources, expenses and
@@ -164,6 +185,7 @@ class ClickHouseFocusStaging implements FocusStaging {
     organizationId: string;
     billingPeriods: readonly { billingAccount: string; start: string }[];
     cancelMissing: boolean;
+    before?: Promise<void>;
   }): Promise<FocusCommitCounts> {
     await this.db.insert(
       this.t.scope,
@@ -277,6 +299,7 @@ class ClickHouseFocusStaging implements FocusStaging {
       params,
     );
 
+    await input.before;
     // Resources first, so no expense row ever points at a resource readers cannot see. first/last
     // seen widen what is stored; the owner someone set is kept.
     await this.db.command(

@@ -271,7 +271,17 @@ describe('MONGODB_URL: metadata in MongoDB', () => {
     expect(owned.nodes[0]).toMatchObject({ resourceId: shown.resourceId, name: 'web-1', owner: 'web-team' });
 
     // The same bill again: its dimensions replace the name, the owner set stays, nothing is added.
-    await core.services.focusImport.importFiles(organization.id, [sample]);
+    // Only the one resource that differs is written; the other 800-odd are known and unchanged.
+    const writes: string[] = [];
+    const stop = mongo.onCommand((c) => {
+      if (c.collection === 'resources' && c.name !== 'find') writes.push(c.name);
+    });
+    try {
+      await core.services.focusImport.importFiles(organization.id, [sample]);
+    } finally {
+      stop();
+    }
+    expect(writes).toEqual(['update']);
     const again = await mongo.models.resources.findOne({ _id: shown.resourceId }).lean();
     expect(again).toMatchObject({ name: shown.name, owner: 'web-team', firstSeen: '2024-09-04' });
     expect((await page(10, '{owners: ["web-team"]}')).nodes.map((n) => n.name)).toEqual([shown.name]);

@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { freePort, waitForReady, type PromSeries } from './prometheus';
+import { packageRoot } from '../../src/package-root';
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = packageRoot(__dirname);
 
 /**
  * A Go program the tests run, built from the Go module proxy by scripts/build-go-tools.sh into

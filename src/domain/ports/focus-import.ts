@@ -37,11 +37,22 @@ export interface FocusCommitCounts {
 export interface FocusStaging {
   addCharges(rows: readonly StagedCharge[]): Promise<void>;
   addResources(rows: readonly StagedResource[]): Promise<void>;
+  /**
+   * The staged resources that are new to the organization (`known: false`) or that the commit
+   * would change (a dimension, or a wider first/last seen), compared with the stored ones.
+   */
+  changedResources(organizationId: string): Promise<{ id: string; known: boolean }[]>;
   commit(input: {
     organizationId: string;
     billingPeriods: readonly { billingAccount: string; start: string }[];
     /** Cancel stored days of these billing periods that the import does not have. */
     cancelMissing: boolean;
+    /**
+     * Work that must be done before anything live is written (MongoDB's record of the import's
+     * resources), already started so it runs while the differences are computed; when it fails,
+     * nothing is written.
+     */
+    before?: Promise<void>;
   }): Promise<FocusCommitCounts>;
   dispose(): Promise<void>;
 }

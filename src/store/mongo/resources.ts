@@ -52,24 +52,6 @@ function toRecord(doc: ResourceDoc): ResourceMetadata {
   };
 }
 
-/** Whether merging this imported resource into the stored document would change nothing. */
-function sameAsImported(doc: Omit<ResourceDoc, 'k8sCluster' | 'updatedAt'>, r: StagedResource): boolean {
-  const tags = toTags(r.tags);
-  return (
-    doc.cloudAccountId === r.cloudAccountId &&
-    doc.cloudResourceId === r.cloudResourceId &&
-    doc.name === r.name &&
-    doc.resourceType === r.resourceType &&
-    doc.region === r.region &&
-    doc.service === r.service &&
-    doc.serviceCategory === r.serviceCategory &&
-    doc.firstSeen <= r.firstSeen &&
-    doc.lastSeen >= r.lastSeen &&
-    doc.tags.length === tags.length &&
-    doc.tags.every((t, i) => t.k === tags[i]?.k && t.v === tags[i]?.v)
-  );
-}
-
 const toTags = (tags: Record<string, string>) =>
   Object.entries(tags)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -138,27 +120,25 @@ export class MongoResourceStore implements ResourceDirectory {
    * (empty for a new resource), and so is the cluster link. MongoDB only: the commit writes
    * ClickHouse's copy from its staging tables in one INSERT ... SELECT.
    *
-   * A bill is mostly resources already known and unchanged (each day's export repeats the month),
-   * so each batch is looked up first (one `$in`): new resources are inserted in one insertMany,
-   * changed ones updated, unchanged ones not written at all.
+   * `changes` says which resources the commit will add or change (ClickHouse compares the
+   * staging table with its copy, which trails MongoDB at most): a bill is mostly resources known
+   * and unchanged (each day's export repeats the month), which are not written at all; new ones
+   * are inserted in one insertMany per batch, changed ones merged with $min/$max.
    */
-  async mergeImported(organizationId: string, staged: readonly StagedResource[]): Promise<void> {
+  async mergeImported(
+    organizationId: string,
+    staged: readonly StagedResource[],
+    changes: readonly { id: string; known: boolean }[],
+  ): Promise<void> {
+    const known = new Map(changes.map((c) => [c.id, c.known]));
     const updatedAt = new Date();
-    for (let i = 0; i < staged.length; i += BATCH) {
-      const batch = staged.slice(i, i + BATCH);
-      const stored = new Map(
-        (
-          await this.resources
-            .find({ organizationId, _id: { $in: batch.map((r) => r.id) } }, { k8sCluster: 0, updatedAt: 0 })
-            .lean()
-        ).map((doc) => [doc._id, doc]),
-      );
-      const fresh: ResourceDoc[] = [];
-      const changed: StagedResource[] = [];
-      for (const r of batch) {
-        const doc = stored.get(r.id);
-        if (!doc) {
-          fresh.push({
+    const wanted = staged.filter((r) => known.has(r.id));
+    for (let i = 0; i < wanted.length; i += BATCH) {
+      const batch = wanted.slice(i, i + BATCH);
+      const raced = await this.insertNew(
+        batch
+          .filter((r) => !known.get(r.id))
+          .map((r) => ({
             _id: r.id,
             organizationId,
             ...dimensions(r),
@@ -168,26 +148,23 @@ export class MongoResourceStore implements ResourceDirectory {
             lastSeen: r.lastSeen,
             k8sCluster: null,
             updatedAt,
-          });
-        } else if (!sameAsImported(doc, r)) {
-          changed.push(r);
-        }
-      }
-      const raced = await this.insertNew(fresh);
-      const merge = [...changed, ...batch.filter((r) => raced.has(r.id))];
+          })),
+      );
       await this.bulk(
-        merge.map((r) => ({
-          updateOne: {
-            filter: { _id: r.id, organizationId },
-            update: {
-              $set: { ...dimensions(r), serviceCategory: r.serviceCategory, updatedAt },
-              $setOnInsert: { owner: '', k8sCluster: null },
-              $min: { firstSeen: r.firstSeen },
-              $max: { lastSeen: r.lastSeen },
+        batch
+          .filter((r) => known.get(r.id) || raced.has(r.id))
+          .map((r) => ({
+            updateOne: {
+              filter: { _id: r.id, organizationId },
+              update: {
+                $set: { ...dimensions(r), serviceCategory: r.serviceCategory, updatedAt },
+                $setOnInsert: { owner: '', k8sCluster: null },
+                $min: { firstSeen: r.firstSeen },
+                $max: { lastSeen: r.lastSeen },
+              },
+              upsert: true,
             },
-            upsert: true,
-          },
-        })),
+          })),
       );
     }
   }
@@ -354,13 +331,18 @@ export class MongoFocusImportStore implements FocusImportStore {
     const resources: StagedResource[] = [];
     return {
       addCharges: (rows: readonly StagedCharge[]) => inner.addCharges(rows),
+      changedResources: (organizationId) => inner.changedResources(organizationId),
       async addResources(rows) {
         for (const row of rows) resources.push(row);
         await inner.addResources(rows);
       },
       async commit(input) {
-        await store.mergeImported(input.organizationId, resources);
-        return inner.commit(input);
+        // MongoDB's record goes first, while ClickHouse computes the differences; the commit
+        // waits for it before its first live write, and writes nothing if it failed.
+        const changes = await inner.changedResources(input.organizationId);
+        const merged = store.mergeImported(input.organizationId, resources, changes);
+        merged.catch(() => undefined);
+        return inner.commit({ ...input, before: merged });
       },
       dispose: () => inner.dispose(),
     };
