@@ -111,11 +111,7 @@ export class BudgetResolver {
     description: "This budget's fired alerts, newest first (at most 100).",
   })
   async alerts(@Root() budget: Budget, @Ctx() ctx: GraphQLContext): Promise<BudgetAlert[]> {
-    const alerts = await this.budgets.alerts(ctx.viewer.organizationId, {
-      budgetIds: [budget.id],
-      first: 100,
-    });
-    return alerts.map(toAlert);
+    return (await ctx.loaders.budgetAlerts.load(budget.id)).map(toAlert);
   }
 }
 

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { CloudAccount, DayRange, ExpenseRow, K8sCostBreakdown } from '../domain/model';
 import type { LastExpense, ResourceRecord } from '../domain/ports';
-import type { AlertDelivery } from '../domain/budget';
+import type { AlertDelivery, BudgetAlert } from '../domain/budget';
 import type { Services } from './services';
 
 /**
@@ -65,6 +65,11 @@ export function createLoaders(services: Services, organizationId: string) {
     expenseByResource: groupedLoader<DayRange, ExpenseRow>(rangeKey, (range, ids) =>
       services.expenses.byResourceIds(organizationId, ids, range),
     ),
+    /** A budget's newest 100 alerts (Budget.alerts), every budget of a response in one query. */
+    budgetAlerts: new DataLoader<string, BudgetAlert[]>(async (ids) => {
+      const found = await services.budgets.alertsByBudget(organizationId, ids, 100);
+      return ids.map((id) => found.get(id) ?? []);
+    }),
     alertDeliveries: new DataLoader<string, AlertDelivery[]>(async (ids) => {
       const found = await services.budgets.deliveries(organizationId, ids);
       return ids.map((id) => found.get(id) ?? []);

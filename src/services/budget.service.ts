@@ -135,6 +135,23 @@ export class BudgetService {
     return this.deps.alerts.list(organizationId, { budgetIds: options.budgetIds, first });
   }
 
+  /** The newest `perBudget` alerts of each of these budgets, in one query (a page of budgets). */
+  async alertsByBudget(
+    organizationId: string,
+    budgetIds: readonly string[],
+    perBudget: number,
+  ): Promise<Map<string, BudgetAlert[]>> {
+    const found = new Map<string, BudgetAlert[]>(budgetIds.map((id) => [id, []]));
+    if (budgetIds.length === 0) return found;
+    const alerts = await this.deps.alerts.list(organizationId, {
+      budgetIds,
+      perBudget,
+      first: perBudget * budgetIds.length,
+    });
+    for (const alert of alerts) found.get(alert.budgetId)?.push(alert);
+    return found;
+  }
+
   async deliveries(
     organizationId: string,
     alertIds: readonly string[],

@@ -163,7 +163,7 @@ export class ClickHouseAlertStore implements AlertStore {
 
   async list(
     organizationId: string,
-    options: { budgetIds?: readonly string[]; periodStart?: string; first: number },
+    options: Parameters<AlertStore['list']>[1],
   ): Promise<BudgetAlert[]> {
     const where: string[] = [];
     const params: Record<string, unknown> = { org: organizationId, first: options.first };
@@ -175,10 +175,19 @@ export class ClickHouseAlertStore implements AlertStore {
       where.push('AND period_start = {period:Date}');
       params.period = options.periodStart;
     }
-    return this.select(where.join(' '), params);
+    let perBudget = '';
+    if (options.perBudget) {
+      perBudget = 'LIMIT {per_budget:UInt32} BY budget_id';
+      params.per_budget = options.perBudget;
+    }
+    return this.select(where.join(' '), params, perBudget);
   }
 
-  private async select(where: string, params: Record<string, unknown>): Promise<BudgetAlert[]> {
+  private async select(
+    where: string,
+    params: Record<string, unknown>,
+    limitBy = '',
+  ): Promise<BudgetAlert[]> {
     const rows = await this.db.query<AlertRow>(
       `SELECT organization_id, id, budget_id, budget_name, threshold_percent, threshold_basis,
               toString(period_start) AS period_start_day, toString(period_end) AS period_end_day,
@@ -186,6 +195,7 @@ export class ClickHouseAlertStore implements AlertStore {
        FROM {db:Identifier}.budget_alerts FINAL
        WHERE organization_id = {org:String} ${where}
        ORDER BY budget_alerts.fired_at DESC, id
+       ${limitBy}
        LIMIT {first:UInt32}`,
       params,
     );

@@ -425,6 +425,25 @@ describe('budgets and alerts', () => {
     // Five alerts' deliveries and delivered flags: one alerts query and one deliveries query.
     const { queries } = await countQueries(core, () => run(orgA, query));
     expect(queries).toBe(2);
+    // Each budget's own alerts: one alerts query for all of them (one per budget before the
+    // loader), the newest first per budget.
+    type Listed = { name: string; alerts: { budgetName: string }[] };
+    const listQuery = '{ budgets { name alerts { budgetName } } }';
+    const alertQueries: string[] = [];
+    const stop = core.db.observe(({ sql }) => {
+      if (/FROM \S+\.budget_alerts\b/.test(sql)) alertQueries.push(sql);
+    });
+    let listed: unknown;
+    try {
+      listed = await run(orgA, listQuery);
+    } finally {
+      stop();
+    }
+    const budgets = dataOf<{ budgets: Listed[] }>(listed as Awaited<ReturnType<RunGraphQL>>).budgets;
+    expect(budgets.length).toBeGreaterThanOrEqual(3);
+    for (const b of budgets) expect(b.alerts.every((a) => a.budgetName === b.name)).toBe(true);
+    expect(budgets.filter((b) => b.alerts.length > 0).length).toBeGreaterThanOrEqual(3);
+    expect(alertQueries).toHaveLength(1);
   });
 
   it('a receiver that does not answer within ALERT_WEBHOOK_TIMEOUT_MS (5 s) is a failed attempt, retried', async () => {

@@ -18,7 +18,13 @@ export interface AlertStore {
   /** Newest first. */
   list(
     organizationId: string,
-    options: { budgetIds?: readonly string[]; periodStart?: string; first: number },
+    options: {
+      budgetIds?: readonly string[];
+      periodStart?: string;
+      /** At most this many of each budget (its newest), besides `first` over all. */
+      perBudget?: number;
+      first: number;
+    },
   ): Promise<BudgetAlert[]>;
   recordDelivery(organizationId: string, delivery: AlertDelivery): Promise<void>;
   /** Attempts per alert, oldest first. */
