@@ -8,8 +8,7 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { createCore, startServer, type Core } from '../src/main';
 import { packageRoot } from '../src/package-root';
-import { MongoMetadata } from '../src/store/mongo/repositories';
-import { copyMetadataToMongo } from '../src/store/mongo/migrate';
+import { hashSecret } from '../src/domain/tenancy';
 import { FerretDb } from '../test/support/ferretdb';
 import { ensureFocusFile } from './support/focus-file';
 import { summarize, table } from './support/stats';
@@ -27,8 +26,8 @@ import { intEnv } from './support/env';
  *    import's rate with MongoDB at least 0.90 of the rate without (a drop of 10% at most).
  * 2. page: `expenses(first: 50)` with every resource detail and the cloud account, over HTTP
  *    (keep-alive, bearer token), from a service on the embedded default and from a service with
- *    MONGODB_URL on the same ClickHouse database (its metadata copied by `metadata migrate`),
- *    requests alternating after a warm-up. Both answers must be identical. Target: median with
+ *    MONGODB_URL on the same ClickHouse database (the bill imported through the latter, so its
+ *    accounts and resources are in both stores), requests alternating after a warm-up. Both answers must be identical. Target: median with
  *    MongoDB + DataLoader at most 1.25x the ClickHouse-only path.
  *
  * Env: BENCH_ROWS (2000000), BENCH_RESOURCES (20000), BENCH_RUNS (2 imports per kind),
@@ -165,20 +164,25 @@ async function pageBench(file: string, ferret: FerretDb): Promise<(string | numb
   try {
     const base = await createCore(config({ CLICKHOUSE_DATABASE: database }), createLogger('warn'));
     cores.push(base);
-    const { organization, token } = await base.organizations.create('Bench Pages');
-    await base.services.focusImport.importFiles(organization.id, [file]);
-    const mongoUrl = ferret.url(`bench_page_${randomBytes(4).toString('hex')}`);
-    const copy = await MongoMetadata.open(mongoUrl);
-    try {
-      await copyMetadataToMongo(base.db, copy);
-    } finally {
-      await copy.close();
-    }
+    const { organization, token, tokenId } = await base.organizations.create('Bench Pages');
+    // The same organization and token in MongoDB, and the bill imported through the MONGODB_URL
+    // service: its accounts and resources go to both stores, as they do in production.
     const withMongo = await createCore(
-      config({ CLICKHOUSE_DATABASE: database, MONGODB_URL: mongoUrl }),
+      config({
+        CLICKHOUSE_DATABASE: database,
+        MONGODB_URL: ferret.url(`bench_page_${randomBytes(4).toString('hex')}`),
+      }),
       createLogger('warn'),
     );
     cores.push(withMongo);
+    await withMongo.mongo!.organizations.create(organization);
+    await withMongo.mongo!.apiTokens.create(hashSecret(token), {
+      id: tokenId,
+      organizationId: organization.id,
+      name: 'bench',
+      revoked: false,
+    });
+    await withMongo.services.focusImport.importFiles(organization.id, [file]);
     const urls: Record<string, string> = {};
     for (const [name, core] of [
       ['embedded default', base],

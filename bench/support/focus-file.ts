@@ -56,4 +56,3 @@ export async function ensureFocusFile(dir: string, rows: number, resources: numb
   fs.writeFileSync(marker, '');
   return file;
 }
-

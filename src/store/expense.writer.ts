@@ -9,7 +9,9 @@ export class ClickHouseExpenseWriter implements ExpenseWriter {
   constructor(private readonly db: Db) {}
 
   /** Whole rows; a FOCUS ServiceCategory is written where given (MongoDB's re-sync), else empty. */
-  async upsertResources(resources: readonly (ResourceRecord & { serviceCategory?: string })[]): Promise<void> {
+  async upsertResources(
+    resources: readonly (ResourceRecord & { serviceCategory?: string })[],
+  ): Promise<void> {
     const updatedAt = toClickHouseTime(new Date());
     await this.db.insert(
       'resources',

@@ -176,7 +176,11 @@ export class MongoResourceStore implements ResourceDirectory {
   private async insertNew(docs: readonly ResourceDoc[]): Promise<Set<string>> {
     if (docs.length === 0) return new Set();
     try {
-      await this.resources.insertMany(docs, { ordered: false });
+      // lean: the documents are built here from the import's checked values, so mongoose's
+      // per-document hydration and validation are skipped: they cost this process ~0.25 ms of CPU
+      // per document (10,000 documents into FerretDB: 2.2-2.7 s of CPU, 0.1-0.2 s lean), taken
+      // from the import running beside. The unique _id still guards identity.
+      await this.resources.insertMany(docs, { ordered: false, lean: true });
       return new Set();
     } catch (error) {
       const writeErrors = (
