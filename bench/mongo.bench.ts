@@ -31,7 +31,8 @@ import { intEnv } from './support/env';
  *    MongoDB + DataLoader at most 1.25x the ClickHouse-only path.
  *
  * Env: BENCH_ROWS (2000000), BENCH_RESOURCES (20000), BENCH_RUNS (2 imports per kind),
- * BENCH_REQUESTS (200 per path), BENCH_WARMUP (20).
+ * BENCH_REQUESTS (200 per path), BENCH_WARMUP (20), BENCH_PARTS ("import,page"),
+ * BENCH_MONGODB_URL (a MongoDB to use instead of FerretDB: `mongodb://host:27017`).
  */
 
 const ROOT = packageRoot(__dirname);
@@ -115,7 +116,11 @@ function measureImport(kind: string, file: string, mongoUrl: string): ImportResu
   return JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as ImportResult;
 }
 
-async function importBench(file: string, ferret: FerretDb, rows: number): Promise<(string | number)[][]> {
+async function importBench(
+  file: string,
+  ferret: Pick<FerretDb, 'url'>,
+  rows: number,
+): Promise<(string | number)[][]> {
   const runs = intEnv('BENCH_RUNS', 2);
   const results: Record<string, ImportResult[]> = { clickhouse: [], mongodb: [] };
   for (let i = 0; i < runs; i++) {
@@ -152,7 +157,7 @@ async function importBench(file: string, ferret: FerretDb, rows: number): Promis
   return out;
 }
 
-async function pageBench(file: string, ferret: FerretDb): Promise<(string | number)[][]> {
+async function pageBench(file: string, ferret: Pick<FerretDb, 'url'>): Promise<(string | number)[][]> {
   const requests = intEnv('BENCH_REQUESTS', 200);
   const warmup = intEnv('BENCH_WARMUP', 20);
   const database = 'bench_mongo_page';
@@ -221,8 +226,21 @@ async function pageBench(file: string, ferret: FerretDb): Promise<(string | numb
     } finally {
       stop();
     }
+    // Where the MongoDB path's time goes: the page's one `$in`, as the loader sends it.
+    const ids = (
+      b?.body as { data: { expenses: { edges: { node: { resourceId: string } }[] } } }
+    ).data.expenses.edges.map((e) => e.node.resourceId);
+    const model = withMongo.mongo!.models.resources;
+    const inTimes: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const started = performance.now();
+      const found = await model.find({ organizationId: organization.id, _id: { $in: ids } }).lean();
+      inTimes.push(performance.now() - started);
+      if (found.length !== ids.length) throw new Error('documents missing');
+    }
     const s = Object.fromEntries(names.map((n) => [n, summarize(times[n] as number[])]));
     const baseline = s['embedded default']!;
+    const documents = await model.estimatedDocumentCount();
     return [
       ['expenses page (50 rows)', 'median ms', 'p90 ms', 'p99 ms', 'MongoDB finds/request', 'median ratio'],
       ...names.map((n) => [
@@ -233,6 +251,14 @@ async function pageBench(file: string, ferret: FerretDb): Promise<(string | numb
         n === 'MONGODB_URL' ? (finds / requests).toFixed(1) : '-',
         (s[n]!.median / baseline.median).toFixed(3),
       ]),
+      [
+        `  its $in of 50 ids (${documents} documents)`,
+        summarize(inTimes).median.toFixed(1),
+        summarize(inTimes).p90.toFixed(1),
+        '-',
+        '',
+        '',
+      ],
     ];
   } finally {
     for (const server of servers) await server.stop();
@@ -240,17 +266,27 @@ async function pageBench(file: string, ferret: FerretDb): Promise<(string | numb
   }
 }
 
+/** FerretDB started here, or the MongoDB of BENCH_MONGODB_URL (`mongodb://host:port`, no database). */
+async function mongoServer(): Promise<Pick<FerretDb, 'url' | 'dispose'>> {
+  const url = process.env.BENCH_MONGODB_URL;
+  if (!url) return FerretDb.start();
+  const base = url.replace(/\/+$/, '');
+  return { url: (database: string) => `${base}/${database}`, dispose: async () => undefined };
+}
+
 async function main(): Promise<void> {
   const rows = intEnv('BENCH_ROWS', 2_000_000);
   const resources = intEnv('BENCH_RESOURCES', 20_000);
   const file = await ensureFocusFile(FILE_DIR, rows, resources);
-  const ferret = await FerretDb.start();
+  const ferret = await mongoServer();
   try {
-    const imports = await importBench(file, ferret, rows);
-    const pages = await pageBench(file, ferret);
+    const parts = (process.env.BENCH_PARTS ?? 'import,page').split(',');
+    const tables: string[] = [];
+    if (parts.includes('import')) tables.push(table(await importBench(file, ferret, rows)));
+    if (parts.includes('page')) tables.push(table(await pageBench(file, ferret)));
     const [load1] = os.loadavg();
     process.stdout.write(
-      `\n${table(imports)}\n\n${table(pages)}\n\n${rows} rows, ${resources} resources; ` +
+      `\n${tables.join('\n\n')}\n\n${rows} rows, ${resources} resources; ` +
         `${os.availableParallelism()} cores; load average when done: ${load1?.toFixed(2)}\n`,
     );
   } finally {

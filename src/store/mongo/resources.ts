@@ -19,6 +19,8 @@ import type { ResourceDoc } from './models';
 
 /** Documents per bulkWrite, and rows per ClickHouse insert of the re-sync. */
 const BATCH = 1_000;
+/** An import's resources per MongoDB round (18,000 new ones into FerretDB: 1.25 s in 5,000s, 1.4 s in 1,000s). */
+const IMPORT_BATCH = 5_000;
 
 /** A resource's metadata as MongoDB keeps it, with what only MongoDB and the import know. */
 export interface ResourceMetadata extends ResourceRecord {
@@ -123,7 +125,7 @@ export class MongoResourceStore implements ResourceDirectory {
    * `changes` says which resources the commit will add or change (ClickHouse compares the
    * staging table with its copy, which trails MongoDB at most): a bill is mostly resources known
    * and unchanged (each day's export repeats the month), which are not written at all; new ones
-   * are inserted in one insertMany per batch, changed ones merged with $min/$max.
+   * are inserted with one insertMany per 5,000, changed ones merged with $min/$max.
    */
   async mergeImported(
     organizationId: string,
@@ -133,8 +135,8 @@ export class MongoResourceStore implements ResourceDirectory {
     const known = new Map(changes.map((c) => [c.id, c.known]));
     const updatedAt = new Date();
     const wanted = staged.filter((r) => known.has(r.id));
-    for (let i = 0; i < wanted.length; i += BATCH) {
-      const batch = wanted.slice(i, i + BATCH);
+    for (let i = 0; i < wanted.length; i += IMPORT_BATCH) {
+      const batch = wanted.slice(i, i + IMPORT_BATCH);
       const raced = await this.insertNew(
         batch
           .filter((r) => !known.get(r.id))
