@@ -161,10 +161,7 @@ export class ClickHouseAlertStore implements AlertStore {
     return rows[0] ?? null;
   }
 
-  async list(
-    organizationId: string,
-    options: Parameters<AlertStore['list']>[1],
-  ): Promise<BudgetAlert[]> {
+  async list(organizationId: string, options: Parameters<AlertStore['list']>[1]): Promise<BudgetAlert[]> {
     const where: string[] = [];
     const params: Record<string, unknown> = { org: organizationId, first: options.first };
     if (options.budgetIds) {
@@ -183,11 +180,7 @@ export class ClickHouseAlertStore implements AlertStore {
     return this.select(where.join(' '), params, perBudget);
   }
 
-  private async select(
-    where: string,
-    params: Record<string, unknown>,
-    limitBy = '',
-  ): Promise<BudgetAlert[]> {
+  private async select(where: string, params: Record<string, unknown>, limitBy = ''): Promise<BudgetAlert[]> {
     const rows = await this.db.query<AlertRow>(
       `SELECT organization_id, id, budget_id, budget_name, threshold_percent, threshold_basis,
               toString(period_start) AS period_start_day, toString(period_end) AS period_end_day,
