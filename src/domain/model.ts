@@ -35,6 +35,13 @@ export interface Tag {
   value: string;
 }
 
+/** A resource's tags as a list ordered by key (code-unit order, as ClickHouse sorts them). */
+export function tagList(tags: Record<string, string>): Tag[] {
+  return Object.entries(tags)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, value]) => ({ key, value }));
+}
+
 /** Filters shared by expenses, breakdown and summary; every list is ANDed, values within ORed. */
 export interface ExpenseFilter {
   cloudAccountIds?: string[];

@@ -1,4 +1,4 @@
-import type { CloudAccount, K8sCostBreakdown } from '../domain/model';
+import { tagList, type CloudAccount, type K8sCostBreakdown } from '../domain/model';
 import type {
   BillReconciler,
   ClusterResourceLink,
@@ -365,6 +365,6 @@ function candidatesOf(estimate: ClusterDayEstimate): { exact: string[]; suffixes
 }
 
 function canonical(resource: ResourceRecord): string {
-  const tags = Object.entries(resource.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const tags = tagList(resource.tags);
   return JSON.stringify({ ...resource, tags });
 }

@@ -1,5 +1,5 @@
 import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import type { K8sCostBreakdown } from '../domain/model';
+import { tagList, type K8sCostBreakdown } from '../domain/model';
 import type { ExpenseService } from '../services/expense.service';
 import {
   CloudAccount,
@@ -83,9 +83,7 @@ export class ExpenseResolver {
       region: record.region,
       service: record.service,
       owner: record.owner,
-      tags: Object.entries(record.tags)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([key, value]) => ({ key, value })),
+      tags: tagList(record.tags),
       firstSeen: dayStart(record.firstSeen),
       lastSeen: dayStart(record.lastSeen),
     };

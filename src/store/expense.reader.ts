@@ -10,6 +10,7 @@ import type {
   Provider,
 } from '../domain/model';
 import { addDays, fromClickHouseTime } from '../domain/days';
+import { tagList } from '../domain/model';
 import { ORG_ACCOUNTS, ownedBy } from './tenant-scope.sql';
 import { breakdownFromRow, K8S_COST_COLUMNS } from '../domain/k8s-cost-components';
 import type { Db, Params } from './db';
@@ -386,9 +387,7 @@ function toExpenseRow(row: ListRow, field: ExpenseListQuery['orderBy']['field'])
     region: row.region,
     service: row.service,
     owner: row.owner,
-    tags: Object.entries(row.tags)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, value]) => ({ key, value })),
+    tags: tagList(row.tags),
     cost: row.cost,
     firstSeen: fromClickHouseTime(row.first_seen),
     lastSeen: fromClickHouseTime(row.last_seen),

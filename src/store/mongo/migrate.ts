@@ -3,6 +3,7 @@ import { fromClickHouseTime } from '../../domain/days';
 import type { Db } from '../db';
 import type { MongoMetadata } from './repositories';
 import type { ResourceDoc } from './models';
+import { toTags } from './resources';
 
 const BATCH = 1_000;
 
@@ -209,9 +210,7 @@ async function copyResources(db: Db, model: Model<ResourceDoc>): Promise<number>
             service: r.service,
             serviceCategory: r.service_category,
             owner: r.owner,
-            tags: Object.entries(r.tags)
-              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-              .map(([k, v]) => ({ k, v })),
+            tags: toTags(r.tags),
             firstSeen: r.first_seen,
             lastSeen: r.last_seen,
             k8sCluster: r.cluster_id

@@ -16,6 +16,7 @@ import type {
 import type { ClickHouseExpenseWriter } from '../expense.writer';
 import type { ClickHouseReconciliationStore } from '../reconciliation.store';
 import type { ResourceDoc } from './models';
+import { tagList } from '../../domain/model';
 
 /** Documents per bulkWrite, and rows per ClickHouse insert of the re-sync. */
 const BATCH = 1_000;
@@ -54,10 +55,9 @@ function toRecord(doc: ResourceDoc): ResourceMetadata {
   };
 }
 
-const toTags = (tags: Record<string, string>) =>
-  Object.entries(tags)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => ({ k, v }));
+/** Tags as MongoDB keeps them: key/value pairs ordered by key. */
+export const toTags = (tags: Record<string, string>) =>
+  tagList(tags).map(({ key, value }) => ({ k: key, v: value }));
 
 /** The dimensions every writer sets (what `resources` columns hold, bar owner and the seen-range). */
 function dimensions(r: ResourceRecord) {
