@@ -1,5 +1,5 @@
 import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { tagList, type K8sCostBreakdown } from '../domain/model';
+import type { K8sCostBreakdown } from '../domain/model';
 import type { ExpenseService } from '../services/expense.service';
 import {
   CloudAccount,
@@ -15,21 +15,7 @@ import { DateTimeISOResolver } from 'graphql-scalars';
 import { toCluster } from './to-cluster';
 import { ExpensesArgs } from '../schema/inputs';
 import type { GraphQLContext } from './context';
-
-type ResourceDetails = Pick<
-  Expense,
-  | 'cloudResourceId'
-  | 'name'
-  | 'resourceType'
-  | 'region'
-  | 'service'
-  | 'owner'
-  | 'tags'
-  | 'firstSeen'
-  | 'lastSeen'
->;
-
-const dayStart = (day: string) => new Date(`${day}T00:00:00.000Z`);
+import type { ResourceDetails } from './loaders';
 
 /** `expenses` and the per-row fields of Expense (batched through DataLoader). */
 @Resolver(() => Expense)
@@ -74,19 +60,7 @@ export class ExpenseResolver {
   // A resource's details: the row's own (its ClickHouse query read them) on the embedded default;
   // with MONGODB_URL, MongoDB's document, the system of record, loaded for the whole page at once.
   private async details(expense: Expense, ctx: GraphQLContext): Promise<ResourceDetails> {
-    const record = await ctx.loaders.resourceDetails?.load(expense.resourceId);
-    if (!record) return expense;
-    return {
-      cloudResourceId: record.cloudResourceId,
-      name: record.name,
-      resourceType: record.resourceType,
-      region: record.region,
-      service: record.service,
-      owner: record.owner,
-      tags: tagList(record.tags),
-      firstSeen: dayStart(record.firstSeen),
-      lastSeen: dayStart(record.lastSeen),
-    };
+    return (await ctx.loaders.resourceDetails?.load(expense.resourceId)) ?? expense;
   }
 
   @FieldResolver(() => String, { description: "The cloud's own id (instance id, ARN, cluster name)." })

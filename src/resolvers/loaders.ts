@@ -1,5 +1,12 @@
 import DataLoader from 'dataloader';
-import type { CloudAccount, DayRange, ExpenseRow, K8sCostBreakdown } from '../domain/model';
+import {
+  tagList,
+  type CloudAccount,
+  type DayRange,
+  type ExpenseRow,
+  type K8sCostBreakdown,
+} from '../domain/model';
+import { parseDay } from '../domain/days';
 import type { LastExpense, ResourceRecord } from '../domain/ports';
 import type { AlertDelivery, BudgetAlert } from '../domain/budget';
 import type { Services } from './services';
@@ -35,6 +42,34 @@ function groupedLoader<Group, Value>(
 
 const rangeKey = (range: DayRange) => `${range.start}..${range.end}`;
 
+/** The fields of an expense row that are its resource's metadata. */
+export type ResourceDetails = Pick<
+  ExpenseRow,
+  | 'cloudResourceId'
+  | 'name'
+  | 'resourceType'
+  | 'region'
+  | 'service'
+  | 'owner'
+  | 'tags'
+  | 'firstSeen'
+  | 'lastSeen'
+>;
+
+function toDetails(record: ResourceRecord): ResourceDetails {
+  return {
+    cloudResourceId: record.cloudResourceId,
+    name: record.name,
+    resourceType: record.resourceType,
+    region: record.region,
+    service: record.service,
+    owner: record.owner,
+    tags: tagList(record.tags),
+    firstSeen: parseDay(record.firstSeen) as Date,
+    lastSeen: parseDay(record.lastSeen) as Date,
+  };
+}
+
 /** Per-request batching of the per-row lookups, all scoped to the caller's organization. */
 export function createLoaders(services: Services, organizationId: string) {
   return {
@@ -42,14 +77,20 @@ export function createLoaders(services: Services, organizationId: string) {
       const found = await services.cloudAccounts.getMany(organizationId, ids);
       return ids.map((id) => found.get(id) ?? null);
     }),
-    /** Resource details from MongoDB (one `$in` per request); null on the embedded default. */
+    /**
+     * Resource details from MongoDB (one `$in` per request), shaped as an expense row carries
+     * them; null on the embedded default.
+     */
     resourceDetails: services.resources
-      ? new DataLoader<string, ResourceRecord | null>(async (ids) => {
+      ? new DataLoader<string, ResourceDetails | null>(async (ids) => {
           const found = await (services.resources as NonNullable<Services['resources']>).getMany(
             organizationId,
             ids,
           );
-          return ids.map((id) => found.get(id) ?? null);
+          return ids.map((id) => {
+            const record = found.get(id);
+            return record ? toDetails(record) : null;
+          });
         })
       : null,
     lastExpense: groupedLoader<string, LastExpense>(

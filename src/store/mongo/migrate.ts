@@ -3,7 +3,8 @@ import { fromClickHouseTime } from '../../domain/days';
 import type { Db } from '../db';
 import type { MongoMetadata } from './repositories';
 import type { ResourceDoc } from './models';
-import { toTags } from './resources';
+import { toResourceDoc } from './resources';
+import type { ClusterResourceLink } from '../../domain/ports';
 
 const BATCH = 1_000;
 
@@ -195,12 +196,12 @@ async function copyResources(db: Db, model: Model<ResourceDoc>): Promise<number>
       { after_org: after.org, after_id: after.id, batch: BATCH },
     );
     if (rows.length === 0) return count;
-    await model.bulkWrite(
-      rows.map((r) => ({
-        replaceOne: {
-          filter: { _id: r.id },
-          replacement: {
-            _id: r.id,
+    await replaceDocs(
+      model,
+      rows.map((r) =>
+        toResourceDoc(
+          {
+            id: r.id,
             organizationId: r.organization_id,
             cloudAccountId: r.cloud_account_id,
             cloudResourceId: r.cloud_resource_id,
@@ -210,18 +211,21 @@ async function copyResources(db: Db, model: Model<ResourceDoc>): Promise<number>
             service: r.service,
             serviceCategory: r.service_category,
             owner: r.owner,
-            tags: toTags(r.tags),
+            tags: r.tags,
             firstSeen: r.first_seen,
             lastSeen: r.last_seen,
             k8sCluster: r.cluster_id
-              ? { clusterId: r.cluster_id, kind: r.kind, lastMatched: r.last_matched }
+              ? {
+                  resourceId: r.id,
+                  clusterId: r.cluster_id,
+                  kind: r.kind as ClusterResourceLink['kind'],
+                  lastMatched: r.last_matched,
+                }
               : null,
-            updatedAt: fromClickHouseTime(r.updated_at),
           },
-          upsert: true,
-        },
-      })),
-      { ordered: false },
+          fromClickHouseTime(r.updated_at),
+        ),
+      ),
     );
     count += rows.length;
     const last = rows[rows.length - 1] as ResourceCopyRow;
@@ -233,17 +237,24 @@ async function copy<Row, Doc extends { _id: string }>(
   db: Db,
   model: Model<Doc>,
   sql: string,
-  toDoc: (row: Row) => Doc,
+  toDocument: (row: Row) => Doc,
 ): Promise<number> {
   const rows = await db.query<Row>(sql);
-  for (let i = 0; i < rows.length; i += BATCH) {
-    const operations = rows.slice(i, i + BATCH).map((row) => {
-      const doc = toDoc(row);
-      return { replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } };
-    });
-    await (model as unknown as Model<{ _id: string }>).bulkWrite(
-      operations as AnyBulkWriteOperation<{ _id: string }>[],
-    );
-  }
+  for (let i = 0; i < rows.length; i += BATCH)
+    await replaceDocs(model, rows.slice(i, i + BATCH).map(toDocument));
   return rows.length;
+}
+
+/** Upserts documents whole by `_id`: what makes a second copy write the same documents again. */
+async function replaceDocs<Doc extends { _id: string }>(
+  model: Model<Doc>,
+  docs: readonly Doc[],
+): Promise<void> {
+  if (docs.length === 0) return;
+  await (model as unknown as Model<{ _id: string }>).bulkWrite(
+    docs.map((doc) => ({
+      replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true },
+    })) as AnyBulkWriteOperation<{ _id: string }>[],
+    { ordered: false },
+  );
 }

@@ -72,6 +72,23 @@ function dimensions(r: ResourceRecord) {
   };
 }
 
+/** The document of a resource's metadata (toRecord's inverse). */
+export function toResourceDoc(r: ResourceMetadata, updatedAt: Date): ResourceDoc {
+  return {
+    _id: r.id,
+    organizationId: r.organizationId,
+    ...dimensions(r),
+    serviceCategory: r.serviceCategory,
+    owner: r.owner,
+    firstSeen: r.firstSeen,
+    lastSeen: r.lastSeen,
+    k8sCluster: r.k8sCluster
+      ? { clusterId: r.k8sCluster.clusterId, kind: r.k8sCluster.kind, lastMatched: r.k8sCluster.lastMatched }
+      : null,
+    updatedAt,
+  };
+}
+
 /**
  * Resource metadata with MongoDB as the system of record (MONGODB_URL). ClickHouse keeps the
  * dimension columns its queries filter, sort and join on (`resources`, and `k8s_resource_links`
@@ -140,17 +157,7 @@ export class MongoResourceStore implements ResourceDirectory {
       const raced = await this.insertNew(
         batch
           .filter((r) => !known.get(r.id))
-          .map((r) => ({
-            _id: r.id,
-            organizationId,
-            ...dimensions(r),
-            serviceCategory: r.serviceCategory,
-            owner: '',
-            firstSeen: r.firstSeen,
-            lastSeen: r.lastSeen,
-            k8sCluster: null,
-            updatedAt,
-          })),
+          .map((r) => toResourceDoc({ ...r, organizationId, owner: '', k8sCluster: null }, updatedAt)),
       );
       await this.bulk(
         batch
@@ -250,7 +257,10 @@ export class MongoResourceStore implements ResourceDirectory {
       await this.clickhouse.writer.upsertResources(batch);
       const links = new Map<string, ClusterResourceLink[]>();
       for (const r of batch) {
-        if (r.k8sCluster) links.set(r.organizationId, [...(links.get(r.organizationId) ?? []), r.k8sCluster]);
+        if (!r.k8sCluster) continue;
+        const list = links.get(r.organizationId) ?? [];
+        list.push(r.k8sCluster);
+        links.set(r.organizationId, list);
       }
       for (const [organizationId, list] of links) await this.clickhouse.links.saveLinks(organizationId, list);
       count += batch.length;
